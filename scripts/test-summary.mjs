@@ -15,7 +15,9 @@ const suites = report.testResults.map((s) => ({
 suites.sort((a, b) => b.ms - a.ms);
 console.log("\nper-suite timings:");
 for (const s of suites) {
-  console.log(`  ${(s.ms / 1000).toFixed(1).padStart(7)}s  ${String(s.tests).padStart(4)} tests  ${s.status === "passed" ? "ok  " : "FAIL"}  ${s.name}`);
+  console.log(
+    `  ${(s.ms / 1000).toFixed(1).padStart(7)}s  ${String(s.tests).padStart(4)} tests  ${s.status === "passed" ? "ok  " : "FAIL"}  ${s.name}`,
+  );
 }
 const passed = report.numPassedTests;
 const failed = report.numFailedTests;

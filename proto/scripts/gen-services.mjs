@@ -156,7 +156,7 @@ const KINDS = [
     service: "Services",
     namespaced: true,
     status: true,
-    statusWriter: "the component that provisions the Service's external address",
+    statusWriter: "a load balancer provisioner would (k8ts has none yet)",
     create: [
       "Status is ignored on create. The server allocates spec.clusterIP (unless it is",
       '"None" or given) and, for type NodePort, each port\'s nodePort (unless given).',
@@ -406,9 +406,7 @@ function render(k) {
     "  string field_manager = 3;",
   ];
   out.push(
-    comment(
-      `Create${k.kind}Request is the request of ${k.service}.Create.`,
-    ),
+    comment(`Create${k.kind}Request is the request of ${k.service}.Create.`),
     `message Create${k.kind}Request {`,
     ...writeFields("create"),
     "}",
@@ -423,10 +421,7 @@ function render(k) {
     "",
     comment(`${k.kind}List is a list of ${k.plural}, the answer of ${k.service}.List.`),
     `message ${k.kind}List {`,
-    comment(
-      "Version of the list (watch from it) and the continue token of the next page.",
-      2,
-    ),
+    comment("Version of the list (watch from it) and the continue token of the next page.", 2),
     "  ListMeta metadata = 1;",
     comment(`The ${k.plural}.`, 2),
     `  repeated ${k.kind} items = 2;`,
@@ -438,7 +433,7 @@ function render(k) {
       'What happened: "ADDED" (created, or started to match the selectors, or part of ' +
         'the initial events), "MODIFIED", "DELETED" (removed from storage, or stopped ' +
         'matching the selectors), "BOOKMARK" (nothing changed: the object carries only ' +
-        "metadata.resourceVersion and annotations, see WatchRequest) or \"ERROR\" (the " +
+        'metadata.resourceVersion and annotations, see WatchRequest) or "ERROR" (the ' +
         "watch failed; see error).",
       2,
     ),

@@ -8,14 +8,7 @@ import { fieldRules, type FieldRules } from "../descriptors/api-descriptors.js";
 import { parseQuantity, formatQuantity, QuantityError } from "../quantity/quantity.js";
 import { FORMATS } from "../validation/formats.js";
 import { ignoredField } from "./ignored-fields.js";
-import {
-  ViolationList,
-  childPath,
-  describeType,
-  indexPath,
-  keyPath,
-  show,
-} from "./violations.js";
+import { ViolationList, childPath, describeType, indexPath, keyPath, show } from "./violations.js";
 import {
   INT_OR_STRING,
   QUANTITY,
@@ -33,7 +26,12 @@ function isMapping(value: unknown): value is Plain {
 }
 
 /** Decodes `value` as message `desc`; problems are added to `out`. */
-export function decodeMessage(desc: DescMessage, value: unknown, path: string, out: ViolationList): Plain {
+export function decodeMessage(
+  desc: DescMessage,
+  value: unknown,
+  path: string,
+  out: ViolationList,
+): Plain {
   const result: Plain = {};
   if (!isMapping(value)) {
     out.add(path, `expected a mapping, got ${describeType(value)}`);
@@ -88,7 +86,8 @@ function closestField(desc: DescMessage, key: string): string | undefined {
   for (const f of desc.fields) {
     const candidate = norm(f.jsonName);
     const distance = isAbbreviation(wanted, candidate) ? 1 : editDistance(wanted, candidate);
-    if (distance <= 2 && (best === undefined || distance < best.distance)) best = { name: f.jsonName, distance };
+    if (distance <= 2 && (best === undefined || distance < best.distance))
+      best = { name: f.jsonName, distance };
   }
   return best?.name;
 }
@@ -123,7 +122,8 @@ export function fillDefaults(desc: DescMessage, result: Plain): void {
     if (result[name] !== undefined) continue;
     if (f.fieldKind === "list") result[name] = [];
     else if (f.fieldKind === "map") result[name] = {};
-    else if (f.fieldKind === "scalar" && !hasExplicitPresence(f)) result[name] = defaultScalar(f.scalar);
+    else if (f.fieldKind === "scalar" && !hasExplicitPresence(f))
+      result[name] = defaultScalar(f.scalar);
     else if (f.fieldKind === "enum" && !hasExplicitPresence(f)) result[name] = 0;
   }
 }
@@ -135,6 +135,7 @@ function checkRequired(desc: DescMessage, result: Plain, path: string, out: Viol
     const missing =
       v === undefined ||
       v === "" ||
+      v === 0 ||
       (Array.isArray(v) && v.length === 0) ||
       (f.fieldKind === "map" && isMapping(v) && Object.keys(v).length === 0);
     if (missing) out.add(childPath(path, f.jsonName), "Required value");
@@ -228,13 +229,20 @@ function decodeMessageValue(
 function decodeTimestamp(raw: unknown, path: string, out: ViolationList): Date | undefined {
   const rfc3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
   if (typeof raw !== "string" || !rfc3339.test(raw) || Number.isNaN(Date.parse(raw))) {
-    out.add(path, `Invalid value: ${show(raw)}: must be an RFC 3339 timestamp (e.g. 2024-05-01T12:00:00Z)`);
+    out.add(
+      path,
+      `Invalid value: ${show(raw)}: must be an RFC 3339 timestamp (e.g. 2024-05-01T12:00:00Z)`,
+    );
     return undefined;
   }
   return new Date(raw);
 }
 
-function decodeQuantity(raw: unknown, path: string, out: ViolationList): { string: string } | undefined {
+function decodeQuantity(
+  raw: unknown,
+  path: string,
+  out: ViolationList,
+): { string: string } | undefined {
   if (typeof raw !== "string" && typeof raw !== "number") {
     out.add(path, `expected a quantity (e.g. 500m, 256Mi), got ${describeType(raw)}`);
     return undefined;
@@ -250,7 +258,9 @@ function decodeQuantity(raw: unknown, path: string, out: ViolationList): { strin
   }
 }
 
-type IntOrStringValue = { value: { $case: "intVal"; value: number } | { $case: "strVal"; value: string } };
+type IntOrStringValue = {
+  value: { $case: "intVal"; value: number } | { $case: "strVal"; value: string };
+};
 
 function decodeIntOrString(
   raw: unknown,
@@ -304,7 +314,10 @@ function decodeScalar(
   switch (type) {
     case ScalarType.STRING:
       if (typeof raw !== "string") {
-        const hint = typeof raw === "number" || typeof raw === "boolean" ? ` (quote it: "${String(raw)}")` : "";
+        const hint =
+          typeof raw === "number" || typeof raw === "boolean"
+            ? ` (quote it: "${String(raw)}")`
+            : "";
         out.add(path, `expected a string, got ${describeType(raw)}${hint}`);
         return undefined;
       }

@@ -3,7 +3,14 @@
 // optionals) and keeps field order from the .proto files, so encoding is deterministic and
 // `get -o yaml | apply -f -` round-trips.
 import { ScalarType, type DescField, type DescMessage } from "@bufbuild/protobuf";
-import { INT_OR_STRING, QUANTITY, TIMESTAMP, hasExplicitPresence, oneofProperty, propertyName } from "./shapes.js";
+import {
+  INT_OR_STRING,
+  QUANTITY,
+  TIMESTAMP,
+  hasExplicitPresence,
+  oneofProperty,
+  propertyName,
+} from "./shapes.js";
 import type { Plain } from "./decode.js";
 
 function isMapping(value: unknown): value is Plain {
@@ -85,7 +92,8 @@ function encodeMessageValue(desc: DescMessage, value: unknown): unknown {
 }
 
 function encodeScalar(type: ScalarType, value: unknown): unknown {
-  if (type === ScalarType.BYTES && value instanceof Uint8Array) return Buffer.from(value).toString("base64");
+  if (type === ScalarType.BYTES && value instanceof Uint8Array)
+    return Buffer.from(value).toString("base64");
   return value;
 }
 

@@ -38,7 +38,11 @@ export function ignoredField(typeName: string, field: string): string | undefine
 }
 
 /** The whole list, for documentation and tests. */
-export function ignoredFields(): ReadonlyArray<{ typeName: string; field: string; reason: string }> {
+export function ignoredFields(): ReadonlyArray<{
+  typeName: string;
+  field: string;
+  reason: string;
+}> {
   return Object.entries(IGNORED).flatMap(([typeName, fields]) =>
     Object.entries(fields).map(([field, reason]) => ({ typeName, field, reason })),
   );

@@ -28,21 +28,25 @@ describe("manifest codec: a realistic manifest set", () => {
 
   it("decodes every document into typed objects", () => {
     const objects = decodeManifests(shop, { source: "shop.yaml" });
-    expect(objects.map((o) => `${o.kind.kind}/${String(at(o.object, "metadata", "name"))}`)).toEqual([
-      "Namespace/shop",
-      "Deployment/web",
-      "Service/web",
-      "Ingress/shop",
-    ]);
+    expect(
+      objects.map((o) => `${o.kind.kind}/${String(at(o.object, "metadata", "name"))}`),
+    ).toEqual(["Namespace/shop", "Deployment/web", "Service/web", "Ingress/shop"]);
     for (const o of objects) expect(o.warnings).toEqual([]);
     const deploy = objects[1]?.object;
     expect(at(deploy, "spec", "replicas")).toBe(3);
     // IntOrString: "25%" stays a string, 0 an integer.
-    expect(at(deploy, "spec", "strategy", "rollingUpdate", "maxSurge")).toEqual({ value: { $case: "strVal", value: "25%" } });
-    expect(at(deploy, "spec", "strategy", "rollingUpdate", "maxUnavailable")).toEqual({ value: { $case: "intVal", value: 0 } });
+    expect(at(deploy, "spec", "strategy", "rollingUpdate", "maxSurge")).toEqual({
+      value: { $case: "strVal", value: "25%" },
+    });
+    expect(at(deploy, "spec", "strategy", "rollingUpdate", "maxUnavailable")).toEqual({
+      value: { $case: "intVal", value: 0 },
+    });
     const container = at(deploy, "spec", "template", "spec", "containers", 0);
     // Quantities are canonical: 1 -> "1", 0.5Gi -> "512Mi".
-    expect(at(container, "resources", "limits")).toEqual({ cpu: { string: "1" }, memory: { string: "512Mi" } });
+    expect(at(container, "resources", "limits")).toEqual({
+      cpu: { string: "1" },
+      memory: { string: "512Mi" },
+    });
     expect(at(container, "resources", "requests", "memory")).toEqual({ string: "128Mi" });
     expect(at(container, "readinessProbe", "handler")).toMatchObject({ $case: "httpGet" });
     expect(at(container, "env", 1, "valueFrom", "fieldRef", "fieldPath")).toBe("metadata.name");
@@ -62,7 +66,9 @@ describe("manifest codec: a realistic manifest set", () => {
 
   it("prints what users wrote, in Kubernetes' field order and spelling", () => {
     const yaml = toYaml(decodeManifests(shop));
-    expect(yaml).toContain("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: shop\n");
+    expect(yaml).toContain(
+      "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: shop\n",
+    );
     expect(yaml).toContain("targetPort: http\n");
     expect(yaml).toContain("maxSurge: 25%\n");
     expect(yaml).toContain("memory: 512Mi\n");
@@ -107,11 +113,15 @@ describe("manifest codec: mistakes", () => {
     const lines = err.violations.map((v) => `${v.document} ${v.field}: ${v.description}`);
     expect(lines).toEqual(
       expect.arrayContaining([
-        expect.stringMatching(/^1 metadata\.name: Invalid value: "Web_App": a lowercase RFC 1123 subdomain/),
+        expect.stringMatching(
+          /^1 metadata\.name: Invalid value: "Web_App": a lowercase RFC 1123 subdomain/,
+        ),
         "1 spec.replicas: Invalid value: -2: must be greater than or equal to 0",
         '1 spec.template.spec.containers[0].imagePolicy: unknown field (did you mean "imagePullPolicy"?)',
         '1 spec.template.spec.containers[0].resources.requests.memory: "12 parsecs" is not a quantity (examples: 500m, 256Mi, 1.5Gi, 2)',
-        expect.stringMatching(/^2 kind: Unsupported value: "Deploymnet": no kind "Deploymnet" in "apps\/v1"/),
+        expect.stringMatching(
+          /^2 kind: Unsupported value: "Deploymnet": no kind "Deploymnet" in "apps\/v1"/,
+        ),
       ]),
     );
     expect(err.violations).toHaveLength(5);
@@ -120,10 +130,26 @@ describe("manifest codec: mistakes", () => {
   });
 
   it.each([
-    ["a string where a number belongs", "replicas: three", "spec.replicas: expected an integer, got string \"three\""],
-    ["a number where a string belongs", "minReadySeconds: 1\n  paused: yes", "spec.paused: expected true or false, got string \"yes\""],
-    ["an enumeration outside its values", "strategy: {type: Sideways}", 'spec.strategy.type: Unsupported value: "Sideways": supported values: "Recreate", "RollingUpdate"'],
-    ["an int32 overflow", "replicas: 4294967296", "spec.replicas: Invalid value: 4294967296: must be between -2147483648 and 2147483647"],
+    [
+      "a string where a number belongs",
+      "replicas: three",
+      'spec.replicas: expected an integer, got string "three"',
+    ],
+    [
+      "a number where a string belongs",
+      "minReadySeconds: 1\n  paused: yes",
+      'spec.paused: expected true or false, got string "yes"',
+    ],
+    [
+      "an enumeration outside its values",
+      "strategy: {type: Sideways}",
+      'spec.strategy.type: Unsupported value: "Sideways": supported values: "Recreate", "RollingUpdate"',
+    ],
+    [
+      "an int32 overflow",
+      "replicas: 4294967296",
+      "spec.replicas: Invalid value: 4294967296: must be between -2147483648 and 2147483647",
+    ],
   ])("rejects %s", (_what, specLine, expected) => {
     const err = decodeError(`apiVersion: apps/v1
 kind: Deployment
@@ -155,7 +181,12 @@ metadata:
 `);
     const fields = err.violations.map((v) => v.field);
     expect(fields).toEqual(
-      expect.arrayContaining(["metadata.name", "metadata.namespace", 'metadata.labels["bad key!"]', "metadata.labels.ok"]),
+      expect.arrayContaining([
+        "metadata.name",
+        "metadata.namespace",
+        'metadata.labels["bad key!"]',
+        "metadata.labels.ok",
+      ]),
     );
   });
 

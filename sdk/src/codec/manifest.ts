@@ -6,7 +6,14 @@ import { kindForManifest, allKinds, type KindInfo } from "../kinds/kinds.js";
 import { FORMATS } from "../validation/formats.js";
 import { decodeMessage, type Plain } from "./decode.js";
 import { encodeMessage } from "./encode.js";
-import { ManifestError, ViolationList, childPath, keyPath, indexPath, type ManifestViolation } from "./violations.js";
+import {
+  ManifestError,
+  ViolationList,
+  childPath,
+  keyPath,
+  indexPath,
+  type ManifestViolation,
+} from "./violations.js";
 
 /** One decoded object: its kind, the typed message and the warnings it produced. */
 export interface DecodedObject<T = Plain> {
@@ -43,7 +50,11 @@ export function decodeManifests(text: string, options: DecodeOptions = {}): Deco
       for (const e of doc.errors) {
         const pos = lineCounter.linePos(e.pos[0]);
         const at = ` at line ${pos.line}, column ${pos.col}`;
-        violations.push({ document, field: "", description: `YAML syntax error${at}: ${e.message.split("\n")[0] ?? ""}` });
+        violations.push({
+          document,
+          field: "",
+          description: `YAML syntax error${at}: ${e.message.split("\n")[0] ?? ""}`,
+        });
       }
       return;
     }
@@ -72,29 +83,50 @@ function collect(
   violations: ManifestViolation[],
 ): void {
   if (!isMapping(value)) {
-    violations.push({ document, field: path, description: "a manifest must be a mapping with apiVersion and kind" });
+    violations.push({
+      document,
+      field: path,
+      description: "a manifest must be a mapping with apiVersion and kind",
+    });
     return;
   }
   // kubectl's `kind: List` wraps several objects; apply each.
   if (value.kind === "List" && (value.apiVersion === "v1" || value.apiVersion === undefined)) {
     const items = value.items;
     if (!Array.isArray(items)) {
-      violations.push({ document, field: childPath(path, "items"), description: "expected a list" });
+      violations.push({
+        document,
+        field: childPath(path, "items"),
+        description: "expected a list",
+      });
       return;
     }
-    items.forEach((item, i) => collect(item, indexPath(childPath(path, "items"), i), document, results, violations));
+    items.forEach((item, i) =>
+      collect(item, indexPath(childPath(path, "items"), i), document, results, violations),
+    );
     return;
   }
   const out = new ViolationList();
   const decoded = decodeTopLevel(value, path, out);
-  const name = isMapping(value.metadata) && typeof value.metadata.name === "string" ? value.metadata.name : undefined;
-  const object = typeof value.kind === "string" ? `${value.kind}${name === undefined ? "" : ` ${name}`}` : undefined;
-  for (const v of out.violations) violations.push({ document, ...(object === undefined ? {} : { object }), ...v });
+  const name =
+    isMapping(value.metadata) && typeof value.metadata.name === "string"
+      ? value.metadata.name
+      : undefined;
+  const object =
+    typeof value.kind === "string"
+      ? `${value.kind}${name === undefined ? "" : ` ${name}`}`
+      : undefined;
+  for (const v of out.violations)
+    violations.push({ document, ...(object === undefined ? {} : { object }), ...v });
   if (decoded !== undefined && out.violations.length === 0)
     results.push({ kind: decoded.kind, object: decoded.object, document, warnings: out.warnings });
 }
 
-function decodeTopLevel(value: Plain, path: string, out: ViolationList): { kind: KindInfo; object: Plain } | undefined {
+function decodeTopLevel(
+  value: Plain,
+  path: string,
+  out: ViolationList,
+): { kind: KindInfo; object: Plain } | undefined {
   const { apiVersion, kind } = value;
   if (typeof kind !== "string" || kind === "") {
     out.add(childPath(path, "kind"), "Required value: every manifest names its kind");
@@ -108,7 +140,10 @@ function decodeTopLevel(value: Plain, path: string, out: ViolationList): { kind:
   if (info === undefined) {
     const sameKind = allKinds().find((k) => k.kind === kind);
     if (sameKind !== undefined)
-      out.add(childPath(path, "apiVersion"), `Unsupported value: ${JSON.stringify(apiVersion)}: kind ${kind} is served as ${JSON.stringify(sameKind.apiVersion)}`);
+      out.add(
+        childPath(path, "apiVersion"),
+        `Unsupported value: ${JSON.stringify(apiVersion)}: kind ${kind} is served as ${JSON.stringify(sameKind.apiVersion)}`,
+      );
     else
       out.add(
         childPath(path, "kind"),
@@ -140,13 +175,17 @@ function checkMetadata(info: KindInfo, object: Plain, path: string, out: Violati
     out.add(childPath(metaPath, "name"), "Required value: name or generateName is required");
   if (name !== "" && nameCheck !== undefined) {
     const bad = nameCheck(name);
-    if (bad !== undefined) out.add(childPath(metaPath, "name"), `Invalid value: ${JSON.stringify(name)}: ${bad}`);
+    if (bad !== undefined)
+      out.add(childPath(metaPath, "name"), `Invalid value: ${JSON.stringify(name)}: ${bad}`);
   }
   if (generateName !== "" && nameCheck !== undefined) {
     // A prefix: the generated suffix follows, so a trailing '-' is fine.
     const bad = nameCheck(generateName.replace(/-+$/, "") || "a");
     if (bad !== undefined)
-      out.add(childPath(metaPath, "generateName"), `Invalid value: ${JSON.stringify(generateName)}: ${bad}`);
+      out.add(
+        childPath(metaPath, "generateName"),
+        `Invalid value: ${JSON.stringify(generateName)}: ${bad}`,
+      );
   }
   const namespace = typeof meta.namespace === "string" ? meta.namespace : "";
   if (namespace !== "") {
@@ -154,7 +193,11 @@ function checkMetadata(info: KindInfo, object: Plain, path: string, out: Violati
       out.add(childPath(metaPath, "namespace"), `Forbidden: ${info.kind} is not namespaced`);
     else {
       const bad = FORMATS["dns1123-label"]?.(namespace);
-      if (bad !== undefined) out.add(childPath(metaPath, "namespace"), `Invalid value: ${JSON.stringify(namespace)}: ${bad}`);
+      if (bad !== undefined)
+        out.add(
+          childPath(metaPath, "namespace"),
+          `Invalid value: ${JSON.stringify(namespace)}: ${bad}`,
+        );
     }
   }
   checkKeys(meta.labels, childPath(metaPath, "labels"), out, true);
@@ -170,14 +213,19 @@ function checkKeys(map: unknown, path: string, out: ViolationList, values: boole
     if (bad !== undefined) out.add(keyPath(path, k), `Invalid value: ${JSON.stringify(k)}: ${bad}`);
     if (values && typeof v === "string") {
       const badValue = valueCheck?.(v);
-      if (badValue !== undefined) out.add(keyPath(path, k), `Invalid value: ${JSON.stringify(v)}: ${badValue}`);
+      if (badValue !== undefined)
+        out.add(keyPath(path, k), `Invalid value: ${JSON.stringify(v)}: ${badValue}`);
     }
   }
 }
 
 /** The manifest form of one object: apiVersion and kind first, then the message fields. */
 export function encodeObject(kind: KindInfo, object: unknown): Plain {
-  return { apiVersion: kind.apiVersion, kind: kind.kind, ...encodeMessage(kind.descriptor, object) };
+  return {
+    apiVersion: kind.apiVersion,
+    kind: kind.kind,
+    ...encodeMessage(kind.descriptor, object),
+  };
 }
 
 export interface EncodableObject {
@@ -188,7 +236,9 @@ export interface EncodableObject {
 /** YAML for one or more objects, as separate documents. */
 export function toYaml(objects: readonly EncodableObject[]): string {
   return objects
-    .map((o) => stringify(encodeObject(o.kind, o.object), { lineWidth: 0, aliasDuplicateObjects: false }))
+    .map((o) =>
+      stringify(encodeObject(o.kind, o.object), { lineWidth: 0, aliasDuplicateObjects: false }),
+    )
     .join("---\n");
 }
 
@@ -198,6 +248,11 @@ export function toJson(objects: readonly EncodableObject[]): string {
   const value =
     objects.length === 1 && first !== undefined
       ? encodeObject(first.kind, first.object)
-      : { apiVersion: "v1", kind: "List", items: objects.map((o) => encodeObject(o.kind, o.object)), metadata: {} };
+      : {
+          apiVersion: "v1",
+          kind: "List",
+          items: objects.map((o) => encodeObject(o.kind, o.object)),
+          metadata: {},
+        };
   return `${JSON.stringify(value, null, 2)}\n`;
 }

@@ -4,13 +4,11 @@
 // integers are numbers (forceLong=number), bytes are Buffers, and only fields with
 // explicit presence (`optional`, messages, oneof members) may be undefined.
 import { ScalarType, type DescField, type DescOneof } from "@bufbuild/protobuf";
+import { FeatureSet_FieldPresence } from "@bufbuild/protobuf/wkt";
 
 export const TIMESTAMP = "google.protobuf.Timestamp";
 export const QUANTITY = "k8ts.api.v1.Quantity";
 export const INT_OR_STRING = "k8ts.api.v1.IntOrString";
-
-// FeatureSet.FieldPresence.EXPLICIT
-const EXPLICIT = 1;
 
 export function propertyName(field: DescField): string {
   return field.jsonName;
@@ -21,7 +19,7 @@ export function oneofProperty(oneof: DescOneof): string {
 }
 
 export function hasExplicitPresence(field: DescField): boolean {
-  return field.presence === EXPLICIT;
+  return field.presence === FeatureSet_FieldPresence.EXPLICIT;
 }
 
 export function defaultScalar(type: ScalarType): unknown {

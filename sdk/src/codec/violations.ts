@@ -68,7 +68,9 @@ export function indexPath(path: string, index: number): string {
 
 /** Appends a map key: simple keys as ".memory", others as `["app.kubernetes.io/name"]`. */
 export function keyPath(path: string, key: string): string {
-  return /^[A-Za-z_][A-Za-z0-9_-]*$/.test(key) ? childPath(path, key) : `${path}[${JSON.stringify(key)}]`;
+  return /^[A-Za-z_][A-Za-z0-9_-]*$/.test(key)
+    ? childPath(path, key)
+    : `${path}[${JSON.stringify(key)}]`;
 }
 
 /** A short, readable rendering of an input value for messages. */
@@ -77,7 +79,8 @@ export function show(value: unknown): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return "a list";
   if (typeof value === "object") return "a mapping";
-  return String(value);
+  if (typeof value === "number" || typeof value === "boolean") return String(value);
+  return typeof value;
 }
 
 /** "string", "number 8080", "a list"...: what the input was, for type errors. */

@@ -6,7 +6,13 @@ import { messageFns } from "./message-fns.js";
 
 describe("kinds registry", () => {
   it("lists every kind with the names kubectl users type", () => {
-    const table = allKinds().map((k) => [k.kind, k.apiVersion, k.plural, k.shortNames.join(","), k.namespaced]);
+    const table = allKinds().map((k) => [
+      k.kind,
+      k.apiVersion,
+      k.plural,
+      k.shortNames.join(","),
+      k.namespaced,
+    ]);
     expect(table).toEqual(
       expect.arrayContaining([
         ["Namespace", "v1", "namespaces", "ns", false],
@@ -31,6 +37,7 @@ describe("kinds registry", () => {
     expect(lookupKind("nope")).toBeUndefined();
     expect(kindForManifest("apps/v1", "Deployment")?.serviceName).toBe("k8ts.api.v1.Deployments");
     expect(kindForManifest("v1", "Deployment")).toBeUndefined();
+    expect(lookupKind("endpoints")?.serviceName).toBe("k8ts.api.v1.EndpointsService");
   });
 
   it("has generated functions and a gRPC service for every kind", () => {
@@ -41,7 +48,10 @@ describe("kinds registry", () => {
   });
 
   it("matches the kinds table in docs/manifests.md", () => {
-    const doc = readFileSync(fileURLToPath(new URL("../../../docs/manifests.md", import.meta.url)), "utf8");
+    const doc = readFileSync(
+      fileURLToPath(new URL("../../../docs/manifests.md", import.meta.url)),
+      "utf8",
+    );
     for (const k of allKinds()) {
       const row = `| ${k.kind} | ${k.apiVersion} | ${k.plural} | ${k.shortNames.join(", ")} | ${k.namespaced ? "yes" : "no"} |`;
       expect(doc).toContain(row.replace("|  |", "| |"));

@@ -2,7 +2,12 @@
 // Derived from the `(k8ts.api.v1.resource)` option on the .proto messages, so adding a
 // kind to the model adds it here, to the CLI and to the garbage collector at once.
 import type { DescMessage } from "@bufbuild/protobuf";
-import { API_PACKAGE, resourceMessages, type ResourceInfo } from "../descriptors/api-descriptors.js";
+import {
+  API_PACKAGE,
+  apiRegistry,
+  resourceMessages,
+  type ResourceInfo,
+} from "../descriptors/api-descriptors.js";
 
 export interface KindInfo extends ResourceInfo {
   /** Full protobuf name of the object message, e.g. "k8ts.api.v1.Pod". */
@@ -18,8 +23,15 @@ export interface KindInfo extends ResourceInfo {
 let kinds: readonly KindInfo[] | undefined;
 let byName: Map<string, KindInfo> | undefined;
 
-function pascal(plural: string): string {
-  return plural.charAt(0).toUpperCase() + plural.slice(1);
+/** The service whose Get returns the kind: "Pods" for Pod ("EndpointsService" for Endpoints). */
+function serviceFor(message: DescMessage): string {
+  for (const file of apiRegistry().files) {
+    for (const service of file.services) {
+      if (service.methods.some((m) => m.name === "Get" && m.output.typeName === message.typeName))
+        return service.typeName;
+    }
+  }
+  throw new Error(`no service serves ${message.typeName}: run \`make proto\``);
 }
 
 function build(): { kinds: readonly KindInfo[]; byName: Map<string, KindInfo> } {
@@ -28,7 +40,7 @@ function build(): { kinds: readonly KindInfo[]; byName: Map<string, KindInfo> } 
     ...info,
     typeName: message.typeName,
     listTypeName: `${API_PACKAGE}.${message.name}List`,
-    serviceName: `${API_PACKAGE}.${pascal(info.plural)}`,
+    serviceName: serviceFor(message),
     descriptor: message,
   }));
   const names = new Map<string, KindInfo>();

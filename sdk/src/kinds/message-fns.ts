@@ -55,5 +55,5 @@ const BY_TYPE: Readonly<Record<string, AnyFns>> = {
 export function messageFns(typeName: string): ObjectCodec {
   const fns = BY_TYPE[typeName];
   if (fns === undefined) throw new Error(`${typeName} is not a kind with generated functions`);
-  return fns as unknown as ObjectCodec;
+  return fns;
 }

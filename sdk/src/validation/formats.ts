@@ -85,7 +85,9 @@ export function labelValue(v: string): string | undefined {
 }
 
 export function ipAddress(v: string): string | undefined {
-  return isIPv4(v) || isIPv6(v) ? undefined : "must be a valid IP address (e.g. 10.9.8.7 or 2001:db8::ffff)";
+  return isIPv4(v) || isIPv6(v)
+    ? undefined
+    : "must be a valid IP address (e.g. 10.9.8.7 or 2001:db8::ffff)";
 }
 
 export function cidr(v: string): string | undefined {

@@ -597,8 +597,8 @@ export const ServicesService = {
     responseDeserialize: (value: Buffer): Service => Service.decode(value),
   },
   /**
-   * UpdateStatus replaces the status of the Service with object.status, as the component
-   * that provisions the Service's external address does; changes to spec and metadata are
+   * UpdateStatus replaces the status of the Service with object.status, as a load
+   * balancer provisioner would (k8ts has none yet) does; changes to spec and metadata are
    * ignored. object.metadata.resourceVersion and uid are preconditions as for Update, and
    * an update that changes nothing stores nothing.
    */
@@ -699,8 +699,8 @@ export interface ServicesServer extends UntypedServiceImplementation {
    */
   update: handleUnaryCall<UpdateServiceRequest, Service>;
   /**
-   * UpdateStatus replaces the status of the Service with object.status, as the component
-   * that provisions the Service's external address does; changes to spec and metadata are
+   * UpdateStatus replaces the status of the Service with object.status, as a load
+   * balancer provisioner would (k8ts has none yet) does; changes to spec and metadata are
    * ignored. object.metadata.resourceVersion and uid are preconditions as for Update, and
    * an update that changes nothing stores nothing.
    */
@@ -832,8 +832,8 @@ export interface ServicesClient extends Client {
     callback: (error: ServiceError | null, response: Service) => void,
   ): ClientUnaryCall;
   /**
-   * UpdateStatus replaces the status of the Service with object.status, as the component
-   * that provisions the Service's external address does; changes to spec and metadata are
+   * UpdateStatus replaces the status of the Service with object.status, as a load
+   * balancer provisioner would (k8ts has none yet) does; changes to spec and metadata are
    * ignored. object.metadata.resourceVersion and uid are preconditions as for Update, and
    * an update that changes nothing stores nothing.
    */
