@@ -7,3 +7,6 @@ export * from "./codec/violations.js";
 export { decodeManifests, decodeObject, encodeObject, toJson, toYaml } from "./codec/manifest.js";
 export type { DecodedObject, DecodeOptions, EncodableObject } from "./codec/manifest.js";
 export { ignoredFields } from "./codec/ignored-fields.js";
+export * from "./grpc/index.js";
+export * from "./selectors/label-selector.js";
+export * from "./selectors/field-selector.js";

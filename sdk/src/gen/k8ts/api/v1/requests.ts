@@ -119,7 +119,11 @@ export interface PatchRequest {
   name: string;
   /**
    * How patch is to be read: "application/merge-patch+json" (RFC 7386 JSON merge patch:
-   * an object merged into the stored one; lists are replaced whole; null deletes a key)
+   * an object merged into the stored one; lists are replaced whole; null deletes a key),
+   * "application/strategic-merge-patch+json" (Kubernetes' strategic merge patch: a merge
+   * patch in which lists with a merge key, such as containers by name, are merged item
+   * by item, with the directives `$patch: delete|replace` and
+   * `$deleteFromPrimitiveList/<field>`; what `k8ts apply` sends; see docs/patching.md)
    * or "application/json-patch+json" (RFC 6902 JSON patch: a list of operations such as
    * {"op": "replace", "path": "/spec/replicas", "value": 3}; a failed "test" operation
    * fails the request with ABORTED).

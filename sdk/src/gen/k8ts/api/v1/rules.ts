@@ -41,6 +41,21 @@ export interface FieldRules {
    * map, a present message or `optional` scalar.
    */
   required: boolean;
+  /**
+   * On a list of messages: the JSON name of the item field that identifies an item
+   * within the list, e.g. "name" for containers (Kubernetes' patchMergeKey). Strategic
+   * merge patches and `k8ts apply` merge such a list item by item, matching items by
+   * this key, and can delete one item (`$patch: delete`); a list of messages without a
+   * merge key is replaced whole. The key field should be `required`.
+   */
+  mergeKey: string;
+  /**
+   * On a list of scalars: the list is a set (Kubernetes' patchStrategy "merge" on a
+   * list of primitives, e.g. finalizers). Strategic merge patches add their values to
+   * it and remove values with `$deleteFromPrimitiveList/<field>`; a list of scalars
+   * without it is replaced whole.
+   */
+  listSet: boolean;
 }
 
 /**
@@ -72,7 +87,15 @@ export interface ResourceInfo {
 }
 
 function createBaseFieldRules(): FieldRules {
-  return { enum: [], minimum: undefined, maximum: undefined, format: "", required: false };
+  return {
+    enum: [],
+    minimum: undefined,
+    maximum: undefined,
+    format: "",
+    required: false,
+    mergeKey: "",
+    listSet: false,
+  };
 }
 
 export const FieldRules: MessageFns<FieldRules> = {
@@ -91,6 +114,12 @@ export const FieldRules: MessageFns<FieldRules> = {
     }
     if (message.required !== false) {
       writer.uint32(40).bool(message.required);
+    }
+    if (message.mergeKey !== "") {
+      writer.uint32(50).string(message.mergeKey);
+    }
+    if (message.listSet !== false) {
+      writer.uint32(56).bool(message.listSet);
     }
     return writer;
   },
@@ -148,6 +177,22 @@ export const FieldRules: MessageFns<FieldRules> = {
             message.required = reader.bool();
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.mergeKey = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.listSet = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -167,6 +212,16 @@ export const FieldRules: MessageFns<FieldRules> = {
       maximum: isSet(object.maximum) ? globalThis.Number(object.maximum) : undefined,
       format: isSet(object.format) ? globalThis.String(object.format) : "",
       required: isSet(object.required) ? globalThis.Boolean(object.required) : false,
+      mergeKey: isSet(object.mergeKey)
+        ? globalThis.String(object.mergeKey)
+        : isSet(object.merge_key)
+        ? globalThis.String(object.merge_key)
+        : "",
+      listSet: isSet(object.listSet)
+        ? globalThis.Boolean(object.listSet)
+        : isSet(object.list_set)
+        ? globalThis.Boolean(object.list_set)
+        : false,
     };
   },
 
@@ -187,6 +242,12 @@ export const FieldRules: MessageFns<FieldRules> = {
     if (message.required !== false) {
       obj.required = message.required;
     }
+    if (message.mergeKey !== "") {
+      obj.mergeKey = message.mergeKey;
+    }
+    if (message.listSet !== false) {
+      obj.listSet = message.listSet;
+    }
     return obj;
   },
 
@@ -200,6 +261,8 @@ export const FieldRules: MessageFns<FieldRules> = {
     message.maximum = object.maximum ?? undefined;
     message.format = object.format ?? "";
     message.required = object.required ?? false;
+    message.mergeKey = object.mergeKey ?? "";
+    message.listSet = object.listSet ?? false;
     return message;
   },
 };
