@@ -24,6 +24,10 @@ export interface FieldRules {
   readonly maximum: number | undefined;
   readonly format: string;
   readonly required: boolean;
+  /** On a list of messages: the item field that identifies an item (patchMergeKey); "" = none. */
+  readonly mergeKey: string;
+  /** On a list of scalars: the list is merged as a set by strategic merge patches. */
+  readonly listSet: boolean;
 }
 
 /** A top-level kind (proto: k8ts.api.v1.ResourceInfo). */
@@ -75,6 +79,8 @@ const NO_RULES: FieldRules = {
   maximum: undefined,
   format: "",
   required: false,
+  mergeKey: "",
+  listSet: false,
 };
 const rulesCache = new WeakMap<DescField, FieldRules>();
 
@@ -84,6 +90,8 @@ interface RawFieldRules {
   maximum?: bigint;
   format?: string;
   required?: boolean;
+  mergeKey?: string;
+  listSet?: boolean;
 }
 
 /** The FieldRules option of a field, or no rules. */
@@ -100,6 +108,8 @@ export function fieldRules(field: DescField): FieldRules {
       maximum: raw.maximum === undefined ? undefined : Number(raw.maximum),
       format: raw.format ?? "",
       required: raw.required ?? false,
+      mergeKey: raw.mergeKey ?? "",
+      listSet: raw.listSet ?? false,
     };
   }
   rulesCache.set(field, rules);
