@@ -1,0 +1,203 @@
+#!/usr/bin/env node
+// k8ts-apiserver: the only component that touches the store. Flags have environment
+// equivalents (see --help). Exits cleanly on SIGTERM/SIGINT, and when the supervisor's
+// pipe (--ready-fd) closes.
+import { mkdir } from "node:fs/promises";
+import { FlagError, HelpRequested, openParentPipe, parseFlags, type ParentPipe } from "@k8ts/sdk";
+import { pino } from "pino";
+import { TokenAuthenticator } from "./auth/token-authenticator.js";
+import { ApiServer, DEFAULT_SERVING } from "./server/api-server.js";
+import { openEmbeddedStore } from "./storage/embedded/index.js";
+
+const FLAGS = {
+  listen: {
+    kind: "list",
+    default: ["127.0.0.1:6443"],
+    env: "K8TS_APISERVER_LISTEN",
+    description:
+      "host:port to serve the API on; repeat or comma-separate for several; port 0 picks one",
+  },
+  "data-dir": {
+    kind: "string",
+    default: ".k8ts/apiserver",
+    env: "K8TS_APISERVER_DATA_DIR",
+    description: "directory of the embedded store (locked: one apiserver per directory)",
+  },
+  store: {
+    kind: "string",
+    default: "embedded",
+    env: "K8TS_STORE",
+    description: "store backend: embedded",
+  },
+  "service-cidr": {
+    kind: "string",
+    default: "10.96.0.0/16",
+    env: "K8TS_SERVICE_CIDR",
+    description: "CIDR that Service ClusterIPs are allocated from",
+  },
+  "service-node-port-range": {
+    kind: "string",
+    default: "30000-32767",
+    env: "K8TS_NODE_PORT_RANGE",
+    description: "ports that NodePorts are allocated from",
+  },
+  "token-auth-file": {
+    kind: "string",
+    default: "",
+    env: "K8TS_TOKEN_AUTH_FILE",
+    description: 'static tokens, one per line: token,user,uid[,"group1,group2"]',
+  },
+  "allow-anonymous": {
+    kind: "boolean",
+    default: false,
+    env: "K8TS_ALLOW_ANONYMOUS",
+    description: "serve requests without a bearer token as system:anonymous",
+  },
+  "event-ttl": {
+    kind: "duration",
+    default: "1h",
+    env: "K8TS_EVENT_TTL",
+    description: "how long Events are kept after they were last seen",
+  },
+  "history-window": {
+    kind: "duration",
+    default: "5m",
+    env: "K8TS_HISTORY_WINDOW",
+    description: "how far back watches can resume from a resourceVersion",
+  },
+  "max-inflight": {
+    kind: "int",
+    default: DEFAULT_SERVING.maxInflight,
+    env: "K8TS_MAX_INFLIGHT",
+    description: "concurrent requests before answering RESOURCE_EXHAUSTED",
+  },
+  "watch-queue-limit": {
+    kind: "int",
+    default: DEFAULT_SERVING.watchQueueLimit,
+    env: "K8TS_WATCH_QUEUE_LIMIT",
+    description: "events queued for a watcher that is not reading before its stream is closed",
+  },
+  "bookmark-interval": {
+    kind: "duration",
+    default: "1m",
+    env: "K8TS_BOOKMARK_INTERVAL",
+    description: "interval of bookmarks to watchers that allow them",
+  },
+  "watch-timeout-min": {
+    kind: "duration",
+    default: "5m",
+    env: "K8TS_WATCH_TIMEOUT_MIN",
+    description: "shortest time a Watch stays open (clients re-watch)",
+  },
+  "watch-timeout-max": {
+    kind: "duration",
+    default: "10m",
+    env: "K8TS_WATCH_TIMEOUT_MAX",
+    description: "longest time a Watch stays open",
+  },
+  "ready-fd": {
+    kind: "int",
+    default: -1,
+    env: "K8TS_READY_FD",
+    description:
+      "fd of the supervisor's pipe: readiness is reported on it, and its EOF stops the server",
+  },
+  "log-level": {
+    kind: "string",
+    default: "info",
+    env: "K8TS_LOG_LEVEL",
+    description: "trace, debug, info, warn, error",
+  },
+} as const;
+
+async function main(): Promise<void> {
+  let flags;
+  try {
+    flags = parseFlags(
+      "k8ts-apiserver",
+      "Serves the k8ts API over gRPC from a revisioned store.",
+      FLAGS,
+    );
+  } catch (e) {
+    if (e instanceof HelpRequested) {
+      process.stdout.write(`${e.text}\n`);
+      return;
+    }
+    if (e instanceof FlagError) {
+      process.stderr.write(`k8ts-apiserver: ${e.message}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    throw e;
+  }
+  const log = pino({
+    name: "apiserver",
+    level: flags["log-level"],
+    base: { component: "apiserver", pid: process.pid },
+  });
+  if (flags.store !== "embedded") {
+    log.error({ store: flags.store }, "unsupported --store (this build has: embedded)");
+    process.exitCode = 2;
+    return;
+  }
+  await mkdir(flags["data-dir"], { recursive: true });
+  const store = await openEmbeddedStore({
+    dataDir: flags["data-dir"],
+    history: { windowMs: flags["history-window"] },
+    onFailure: (err) => {
+      log.fatal({ err }, "store failed; exiting so a supervisor restarts the apiserver");
+      void shutdown(1);
+    },
+  });
+  const auth = await TokenAuthenticator.fromFile(
+    flags["token-auth-file"],
+    flags["allow-anonymous"],
+  );
+  const server = new ApiServer(store, auth, log, {
+    listen: flags.listen,
+    serviceCidr: flags["service-cidr"],
+    nodePortRange: flags["service-node-port-range"],
+    eventTtlMs: flags["event-ttl"],
+    historyWindowMs: flags["history-window"],
+    maxInflight: flags["max-inflight"],
+    watchQueueLimit: flags["watch-queue-limit"],
+    bookmarkIntervalMs: flags["bookmark-interval"],
+    watchTimeoutMinMs: flags["watch-timeout-min"],
+    watchTimeoutMaxMs: flags["watch-timeout-max"],
+  });
+
+  let pipe: ParentPipe | undefined;
+  let stopping: Promise<void> | undefined;
+  const shutdown = (code: number): Promise<void> => {
+    stopping ??= (async () => {
+      log.info("shutting down");
+      await server
+        .stop()
+        .catch((err: unknown) => log.error({ err }, "error while stopping the server"));
+      await store
+        .close()
+        .catch((err: unknown) => log.error({ err }, "error while closing the store"));
+      log.info("stopped");
+      pipe?.close();
+      process.exitCode = code;
+    })();
+    return stopping;
+  };
+  process.on("SIGTERM", () => void shutdown(0));
+  process.on("SIGINT", () => void shutdown(0));
+
+  await server.start();
+  if (flags["ready-fd"] >= 0) {
+    pipe = openParentPipe(flags["ready-fd"]);
+    pipe.onParentGone(() => {
+      log.info("supervisor went away");
+      void shutdown(0);
+    });
+    pipe.ready({ addresses: server.addresses });
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`k8ts-apiserver: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exitCode = 1;
+});

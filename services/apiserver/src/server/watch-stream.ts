@@ -1,0 +1,101 @@
+// One Watch stream: deliveries from the watch cache written to the client in order, with
+// bounded buffering. grpc-js buffers a few messages itself; past that, we keep at most
+// `maxQueued` events while the client is not reading, then close the stream with
+// RESOURCE_EXHAUSTED so the client re-watches from its last version. A slow client never
+// holds more than that, and never slows the others (delivery to it is a queue push).
+import { status, type ServerWritableStream } from "@grpc/grpc-js";
+import type { WatchDelivery, WatchHandle, WatchSink } from "../watch-cache/watch-cache.js";
+import { toGrpcError } from "./grpc-status.js";
+
+export interface WatchStreamOptions {
+  readonly maxQueued: number;
+  /** Send periodic bookmarks (allowWatchBookmarks). */
+  readonly bookmarks: boolean;
+  readonly onEnd: () => void;
+}
+
+export class WatchStream implements WatchSink {
+  private readonly queue: Uint8Array[] = [];
+  private paused = false;
+  private ended = false;
+  private lastRevision = 0;
+  handle: WatchHandle | undefined;
+
+  constructor(
+    private readonly call: ServerWritableStream<unknown, Uint8Array>,
+    private readonly options: WatchStreamOptions,
+  ) {
+    call.on("drain", () => this.flush());
+    call.on("cancelled", () => this.finish());
+    call.on("close", () => this.finish());
+  }
+
+  get revision(): number {
+    return this.lastRevision;
+  }
+
+  get isEnded(): boolean {
+    return this.ended;
+  }
+
+  deliver(d: WatchDelivery): void {
+    if (this.ended) return;
+    this.lastRevision = Math.max(this.lastRevision, d.revision);
+    const bytes = d.bytes();
+    if (this.paused) {
+      if (this.queue.length >= this.options.maxQueued) {
+        this.fail(
+          status.RESOURCE_EXHAUSTED,
+          `watch closed: the client is not reading (${this.queue.length} events queued); re-watch from resourceVersion ${this.lastRevision}`,
+        );
+        return;
+      }
+      this.queue.push(bytes);
+      return;
+    }
+    if (!this.call.write(bytes)) this.paused = true;
+  }
+
+  /** A periodic bookmark, if the client asked for them. */
+  bookmark(d: WatchDelivery): void {
+    // A bookmark that would not move the client's version forward says nothing.
+    if (this.options.bookmarks && d.revision > this.lastRevision) this.deliver(d);
+  }
+
+  terminate(error: Error): void {
+    const mapped = toGrpcError(error);
+    this.fail(mapped.error.code, mapped.error.details);
+  }
+
+  private flush(): void {
+    this.paused = false;
+    while (this.queue.length > 0 && !this.ended) {
+      const next = this.queue.shift();
+      if (next !== undefined && !this.call.write(next)) {
+        this.paused = true;
+        return;
+      }
+    }
+  }
+
+  /** Ends the stream normally (timeout, shutdown): the client re-watches from its version. */
+  end(): void {
+    if (this.ended) return;
+    this.finish();
+    this.call.end();
+  }
+
+  private fail(code: status, details: string): void {
+    if (this.ended) return;
+    this.finish();
+    this.queue.length = 0;
+    this.call.emit("error", { code, details });
+  }
+
+  private finish(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.handle?.close();
+    this.options.onEnd();
+  }
+}

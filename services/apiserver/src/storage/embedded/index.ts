@@ -1,0 +1,1 @@
+export { openEmbeddedStore, EmbeddedStore, type EmbeddedStoreOptions } from "./embedded-store.js";

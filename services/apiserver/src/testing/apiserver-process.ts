@@ -1,0 +1,137 @@
+// A real apiserver process for tests: started like `k8ts up` starts it (detached, logs to
+// a file, readiness and its bound address reported on fd 3), stopped with SIGTERM or
+// killed with SIGKILL, restartable on the same data dir.
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtemp, open, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Readable } from "node:stream";
+
+const MAIN = fileURLToPath(new URL("../main.js", import.meta.url));
+
+export interface ApiServerProcessOptions {
+  /** Reuse a data dir (restart); a fresh temp dir otherwise. */
+  readonly dataDir?: string;
+  readonly args?: readonly string[];
+  readonly env?: NodeJS.ProcessEnv;
+  /** How long to wait for readiness (default 20 s). */
+  readonly readyTimeoutMs?: number;
+}
+
+export class ApiServerProcess {
+  private constructor(
+    readonly child: ChildProcess,
+    readonly address: string,
+    readonly dataDir: string,
+    readonly logFile: string,
+    private readonly ownsDir: boolean,
+  ) {}
+
+  static async start(options: ApiServerProcessOptions = {}): Promise<ApiServerProcess> {
+    const ownsDir = options.dataDir === undefined;
+    const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), "k8ts-apiserver-")));
+    const logFile = join(dataDir, `apiserver-${Date.now()}.log`);
+    const log = await open(logFile, "a");
+    const child = spawn(
+      process.execPath,
+      [
+        MAIN,
+        "--data-dir",
+        join(dataDir, "store"),
+        "--listen",
+        "127.0.0.1:0",
+        "--ready-fd",
+        "3",
+        "--allow-anonymous",
+        ...(options.args ?? []),
+      ],
+      { stdio: ["ignore", log.fd, log.fd, "pipe"], env: { ...process.env, ...options.env } },
+    );
+    await log.close();
+    const pipe = child.stdio[3] as Readable | null;
+    if (pipe === null) throw new Error("no readiness pipe");
+    try {
+      const address = await readyAddress(child, pipe, options.readyTimeoutMs ?? 20_000, logFile);
+      return new ApiServerProcess(child, address, dataDir, logFile, ownsDir);
+    } catch (e) {
+      child.kill("SIGKILL");
+      throw e;
+    }
+  }
+
+  /** Restarts on the same data dir (after stop() or kill()). */
+  restart(options: Omit<ApiServerProcessOptions, "dataDir"> = {}): Promise<ApiServerProcess> {
+    return ApiServerProcess.start({ ...options, dataDir: this.dataDir });
+  }
+
+  /** SIGTERM and wait for a clean exit; resolves with the exit code. */
+  async stop(): Promise<number | null> {
+    return this.signal("SIGTERM");
+  }
+
+  /** SIGKILL: no chance to flush or clean up. */
+  async kill(): Promise<void> {
+    await this.signal("SIGKILL");
+  }
+
+  private signal(sig: NodeJS.Signals): Promise<number | null> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null)
+      return Promise.resolve(this.child.exitCode);
+    return new Promise((resolve) => {
+      this.child.once("exit", (code) => resolve(code));
+      this.child.kill(sig);
+    });
+  }
+
+  async logs(): Promise<string> {
+    return readFile(this.logFile, "utf8");
+  }
+
+  /** Stops the process (if running) and removes a data dir it created. */
+  async dispose(): Promise<void> {
+    await this.kill();
+    if (this.ownsDir) await rm(this.dataDir, { recursive: true, force: true });
+  }
+}
+
+function readyAddress(
+  child: ChildProcess,
+  pipe: Readable,
+  timeoutMs: number,
+  logFile: string,
+): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let buffered = "";
+    const fail = (why: string): void => {
+      cleanup();
+      void readFile(logFile, "utf8").then(
+        (logs) =>
+          reject(
+            new Error(`apiserver did not become ready: ${why}\n--- log ---\n${logs.slice(-4000)}`),
+          ),
+        () => reject(new Error(`apiserver did not become ready: ${why}`)),
+      );
+    };
+    const timer = setTimeout(() => fail(`no readiness within ${timeoutMs} ms`), timeoutMs);
+    const onData = (chunk: Buffer): void => {
+      buffered += chunk.toString("utf8");
+      const nl = buffered.indexOf("\n");
+      if (nl < 0) return;
+      const line = JSON.parse(buffered.slice(0, nl)) as { addresses?: string[] };
+      const address = line.addresses?.[0];
+      cleanup();
+      if (address === undefined) reject(new Error("readiness line without an address"));
+      else resolve(address);
+    };
+    const onExit = (code: number | null, signal: string | null): void =>
+      fail(`exited (code ${code}, signal ${signal})`);
+    const cleanup = (): void => {
+      clearTimeout(timer);
+      pipe.off("data", onData);
+      child.off("exit", onExit);
+    };
+    pipe.on("data", onData);
+    child.on("exit", onExit);
+  });
+}
