@@ -15,6 +15,8 @@ export interface ApiServerProcessOptions {
   readonly dataDir?: string;
   readonly args?: readonly string[];
   readonly env?: NodeJS.ProcessEnv;
+  /** Serve requests without a token (default true, as `k8ts up` does). */
+  readonly anonymous?: boolean;
   /** How long to wait for readiness (default 20 s). */
   readonly readyTimeoutMs?: number;
 }
@@ -43,7 +45,7 @@ export class ApiServerProcess {
         "127.0.0.1:0",
         "--ready-fd",
         "3",
-        "--allow-anonymous",
+        ...(options.anonymous === false ? [] : ["--allow-anonymous"]),
         ...(options.args ?? []),
       ],
       { stdio: ["ignore", log.fd, log.fd, "pipe"], env: { ...process.env, ...options.env } },
