@@ -38,6 +38,8 @@ export interface ListOptions {
   readonly continue?: string;
   /** "" (default) = the latest, "0" = any cached state, "N" = at least N. */
   readonly resourceVersion?: string;
+  /** Cancels the call. */
+  readonly signal?: AbortSignal;
 }
 
 export interface ObjectList<T> {
@@ -67,6 +69,8 @@ export interface WatchEvent<T> {
 export interface WriteOptions {
   readonly dryRun?: boolean;
   readonly fieldManager?: string;
+  /** Cancels the call (the write may still have happened). */
+  readonly signal?: AbortSignal;
 }
 
 export type PatchType =
@@ -86,7 +90,18 @@ function method(kind: KindInfo, name: string): Method {
   return { path: def.path, serialize: def.requestSerialize, deserialize: def.responseDeserialize };
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/** Waits `ms`, or less if `signal` aborts (the next attempt then reports the cancellation). */
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener("abort", done, { once: true });
+  });
+}
 
 /** One connection to an apiserver and a typed client per kind. */
 export class ApiClient {
@@ -101,6 +116,10 @@ export class ApiClient {
       "grpc.keepalive_timeout_ms": 10_000,
       "grpc.keepalive_permit_without_calls": 1,
       "grpc.max_receive_message_length": 64 * 1024 * 1024,
+      // After an apiserver outage, reconnect within seconds (grpc-js backs off up to 2
+      // minutes by default, failing every call meanwhile; informers retry on their own).
+      "grpc.initial_reconnect_backoff_ms": 500,
+      "grpc.max_reconnect_backoff_ms": 5_000,
     });
     this.deadlineMs = options.deadlineMs ?? 30_000;
     this.attempts = options.attempts ?? 6;
@@ -139,13 +158,17 @@ export class ApiClient {
           signal?.aborted === true
         )
           throw e;
-        await sleep(delay / 2 + Math.random() * delay);
+        await sleep(delay / 2 + Math.random() * delay, signal);
         delay = Math.min(delay * 2, 5_000);
       }
     }
   }
 
   private once<Res>(m: Method, request: unknown, signal?: AbortSignal): Promise<Res> {
+    if (signal?.aborted === true)
+      return Promise.reject(
+        new ApiStatusError(status.CANCELLED, "the call was cancelled", [], m.path),
+      );
     return new Promise((resolve, reject) => {
       const options: CallOptions = { deadline: Date.now() + this.deadlineMs };
       const call = this.client.makeUnaryRequest(
@@ -201,46 +224,53 @@ export class KindClient<T> {
   }
 
   create(object: T, options: WriteOptions = {}): Promise<T> {
-    return this.api.unary(this.m("create"), {
-      object,
-      dryRun: options.dryRun ?? false,
-      fieldManager: options.fieldManager ?? "",
-    });
+    return this.api.unary(
+      this.m("create"),
+      { object, dryRun: options.dryRun ?? false, fieldManager: options.fieldManager ?? "" },
+      options.signal,
+    );
   }
 
-  get(name: string, options: { namespace?: string; resourceVersion?: string } = {}): Promise<T> {
-    return this.api.unary(this.m("get"), {
-      namespace: options.namespace ?? "",
-      name,
-      resourceVersion: options.resourceVersion ?? "",
-    });
+  get(
+    name: string,
+    options: { namespace?: string; resourceVersion?: string; signal?: AbortSignal } = {},
+  ): Promise<T> {
+    return this.api.unary(
+      this.m("get"),
+      { namespace: options.namespace ?? "", name, resourceVersion: options.resourceVersion ?? "" },
+      options.signal,
+    );
   }
 
   list(options: ListOptions = {}): Promise<ObjectList<T>> {
-    return this.api.unary(this.m("list"), {
-      namespace: options.namespace ?? "",
-      labelSelector: options.labelSelector ?? "",
-      fieldSelector: options.fieldSelector ?? "",
-      limit: options.limit ?? 0,
-      continue: options.continue ?? "",
-      resourceVersion: options.resourceVersion ?? "",
-    });
+    return this.api.unary(
+      this.m("list"),
+      {
+        namespace: options.namespace ?? "",
+        labelSelector: options.labelSelector ?? "",
+        fieldSelector: options.fieldSelector ?? "",
+        limit: options.limit ?? 0,
+        continue: options.continue ?? "",
+        resourceVersion: options.resourceVersion ?? "",
+      },
+      options.signal,
+    );
   }
 
   update(object: T, options: WriteOptions = {}): Promise<T> {
-    return this.api.unary(this.m("update"), {
-      object,
-      dryRun: options.dryRun ?? false,
-      fieldManager: options.fieldManager ?? "",
-    });
+    return this.api.unary(
+      this.m("update"),
+      { object, dryRun: options.dryRun ?? false, fieldManager: options.fieldManager ?? "" },
+      options.signal,
+    );
   }
 
   updateStatus(object: T, options: WriteOptions = {}): Promise<T> {
-    return this.api.unary(this.m("updateStatus"), {
-      object,
-      dryRun: options.dryRun ?? false,
-      fieldManager: options.fieldManager ?? "",
-    });
+    return this.api.unary(
+      this.m("updateStatus"),
+      { object, dryRun: options.dryRun ?? false, fieldManager: options.fieldManager ?? "" },
+      options.signal,
+    );
   }
 
   patch(
@@ -248,27 +278,40 @@ export class KindClient<T> {
     patch: string | object,
     options: WriteOptions & { namespace?: string; type?: PatchType } = {},
   ): Promise<T> {
-    return this.api.unary(this.m("patch"), {
-      namespace: options.namespace ?? "",
-      name,
-      patchType: options.type ?? "application/merge-patch+json",
-      patch: typeof patch === "string" ? patch : JSON.stringify(patch),
-      dryRun: options.dryRun ?? false,
-      fieldManager: options.fieldManager ?? "",
-    });
+    return this.api.unary(
+      this.m("patch"),
+      {
+        namespace: options.namespace ?? "",
+        name,
+        patchType: options.type ?? "application/merge-patch+json",
+        patch: typeof patch === "string" ? patch : JSON.stringify(patch),
+        dryRun: options.dryRun ?? false,
+        fieldManager: options.fieldManager ?? "",
+      },
+      options.signal,
+    );
   }
 
   delete(
     name: string,
-    options: { namespace?: string; options?: Partial<DeleteOptions>; dryRun?: boolean } = {},
+    options: {
+      namespace?: string;
+      options?: Partial<DeleteOptions>;
+      dryRun?: boolean;
+      signal?: AbortSignal;
+    } = {},
   ): Promise<T> {
     const o = options.options;
-    return this.api.unary(this.m("delete"), {
-      namespace: options.namespace ?? "",
-      name,
-      options: o === undefined ? undefined : DeleteOptions.fromPartial(o),
-      dryRun: options.dryRun ?? false,
-    });
+    return this.api.unary(
+      this.m("delete"),
+      {
+        namespace: options.namespace ?? "",
+        name,
+        options: o === undefined ? undefined : DeleteOptions.fromPartial(o),
+        dryRun: options.dryRun ?? false,
+      },
+      options.signal,
+    );
   }
 
   /** Pods only: assigns the pod to a node, guarded by its uid. */

@@ -53,13 +53,11 @@ describe("apiserver crash and restart", () => {
     // A watch from the version listed before the crash replays every change since, once, in order.
     const ac = new AbortController();
     const events: WatchEvent<Pod>[] = [];
-    for await (const e of client
-      .kind("Pod")
-      .watch({
-        namespace: "crash",
-        resourceVersion: before.metadata.resourceVersion,
-        signal: ac.signal,
-      })) {
+    for await (const e of client.kind("Pod").watch({
+      namespace: "crash",
+      resourceVersion: before.metadata.resourceVersion,
+      signal: ac.signal,
+    })) {
       events.push(e);
       if (events.length === after.items.length) break;
     }

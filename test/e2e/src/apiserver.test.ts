@@ -277,20 +277,16 @@ describe("deletion", () => {
   it("deletes an unbound pod at once and a bound pod gracefully, honouring uid preconditions", async () => {
     const unbound = await client.kind("Pod").create(pod("unbound"));
     const stale = await failure(
-      client
-        .kind("Pod")
-        .delete("unbound", {
-          namespace: "default",
-          options: { preconditions: { uid: "not-the-uid", resourceVersion: "" } },
-        }),
+      client.kind("Pod").delete("unbound", {
+        namespace: "default",
+        options: { preconditions: { uid: "not-the-uid", resourceVersion: "" } },
+      }),
     );
     expect(stale.code).toBe(status.ABORTED);
-    await client
-      .kind("Pod")
-      .delete("unbound", {
-        namespace: "default",
-        options: { preconditions: { uid: unbound.metadata?.uid ?? "", resourceVersion: "" } },
-      });
+    await client.kind("Pod").delete("unbound", {
+      namespace: "default",
+      options: { preconditions: { uid: unbound.metadata?.uid ?? "", resourceVersion: "" } },
+    });
     expect((await failure(client.kind("Pod").get("unbound", { namespace: "default" }))).code).toBe(
       status.NOT_FOUND,
     );
@@ -500,14 +496,12 @@ describe("watch", () => {
   it("turns selector transitions into ADDED and DELETED", async () => {
     const start = await client.kind("Pod").list({ namespace: "watched" });
     const ac = new AbortController();
-    const it = client
-      .kind("Pod")
-      .watch({
-        namespace: "watched",
-        labelSelector: "color=red",
-        resourceVersion: start.metadata.resourceVersion,
-        signal: ac.signal,
-      });
+    const it = client.kind("Pod").watch({
+      namespace: "watched",
+      labelSelector: "color=red",
+      resourceVersion: start.metadata.resourceVersion,
+      signal: ac.signal,
+    });
     const events = collect(it, 2);
     await client.kind("Pod").create(pod("chameleon", "watched", { color: "blue" }));
     await client
@@ -526,15 +520,13 @@ describe("watch", () => {
 
   it("sends periodic bookmarks to watchers that allow them", async () => {
     const ac = new AbortController();
-    const it = client
-      .kind("Pod")
-      .watch({
-        namespace: "watched",
-        resourceVersion: "0",
-        sendInitialEvents: false,
-        allowWatchBookmarks: true,
-        signal: ac.signal,
-      });
+    const it = client.kind("Pod").watch({
+      namespace: "watched",
+      resourceVersion: "0",
+      sendInitialEvents: false,
+      allowWatchBookmarks: true,
+      signal: ac.signal,
+    });
     const [e] = await collect(it, 1);
     ac.abort();
     expect(e?.type).toBe("BOOKMARK");
@@ -545,28 +537,24 @@ describe("watch", () => {
     await client.kind("Namespace").create(Namespace.fromPartial({ metadata: { name: "slow" } }));
     const slowClient = new ApiClient({ server: server.address });
     const slowAc = new AbortController();
-    const slow = slowClient
-      .kind("Pod")
-      .watch({
-        namespace: "slow",
-        resourceVersion: "0",
-        sendInitialEvents: false,
-        signal: slowAc.signal,
-      });
+    const slow = slowClient.kind("Pod").watch({
+      namespace: "slow",
+      resourceVersion: "0",
+      sendInitialEvents: false,
+      signal: slowAc.signal,
+    });
     // Take one step so the stream is open, then stop reading.
     const slowFirst = slow.next();
     const fastAc = new AbortController();
     const latencies: number[] = [];
     const sent = new Map<string, number>();
     const fast = (async () => {
-      for await (const e of client
-        .kind("Pod")
-        .watch({
-          namespace: "slow",
-          resourceVersion: "0",
-          sendInitialEvents: false,
-          signal: fastAc.signal,
-        })) {
+      for await (const e of client.kind("Pod").watch({
+        namespace: "slow",
+        resourceVersion: "0",
+        sendInitialEvents: false,
+        signal: fastAc.signal,
+      })) {
         const t = sent.get(e.object.metadata?.name ?? "");
         if (t !== undefined) latencies.push(performance.now() - t);
         if (latencies.length >= 300) return;

@@ -254,7 +254,8 @@ async function startWatch(
   }
   const { watchTimeoutMinMs: min, watchTimeoutMaxMs: max } = ctx.options;
   const timeout =
-    req.timeoutSeconds !== undefined
+    // 0 means unset, as in Kubernetes.
+    req.timeoutSeconds !== undefined && req.timeoutSeconds > 0
       ? req.timeoutSeconds * 1000
       : min + Math.random() * (max - min);
   timers.timeout = setTimeout(() => stream.end(), timeout);

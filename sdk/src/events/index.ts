@@ -1,0 +1,2 @@
+export * from "./event-recorder.js";
+export * from "./lru-cache.js";
