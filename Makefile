@@ -50,7 +50,7 @@ bench: build
 	@node bench/dist/run.js $(AREA)
 
 up: build
-	@node scripts/up.mjs
+	@node --import ./sdk/dist/telemetry/register.js cli/dist/main.js up
 
 clean:
 	npx tsc -b --clean

@@ -20,6 +20,8 @@ export * from "./client/api-status-error.js";
 export * from "./client/service-definitions.js";
 export * from "./timing/index.js";
 export * from "./logging/logger.js";
+export * from "./logging/create-logger.js";
+export * from "./telemetry/index.js";
 export * from "./workqueue/index.js";
 export * from "./informer/index.js";
 export * from "./leader-election/index.js";

@@ -1,14 +1,16 @@
 // Workers of a work queue: each takes a key, runs the handler, and on success forgets the
 // key's back-off; on a thrown error it logs and re-adds the key rate-limited. The queue's
-// guarantee (one key, one worker) makes handlers per key sequential.
+// guarantee (one key, one worker) makes handlers per key sequential. Each handler call is
+// a span ("reconcile <name>"), so every controller's reconciles are traced.
 import { stderrLogger, type Logger } from "../logging/logger.js";
+import { withSpan } from "../telemetry/with-span.js";
 import type { WorkQueue } from "./work-queue.js";
 
 export type KeyHandler<K> = (key: K, signal: AbortSignal) => Promise<void> | void;
 
 export interface RunWorkersOptions {
   readonly logger?: Logger;
-  /** Names the queue in logs. */
+  /** Names the queue in logs and the reconcile spans ("reconcile <name>"). */
   readonly name?: string;
 }
 
@@ -26,22 +28,34 @@ export async function runWorkers<K>(
   options: RunWorkersOptions = {},
 ): Promise<void> {
   const log = options.logger ?? stderrLogger("workqueue");
+  const spanName = options.name === undefined ? "reconcile" : `reconcile ${options.name}`;
   const worker = async (): Promise<void> => {
     while (!signal.aborted) {
       const key = await queue.get(signal);
       if (key === undefined) return;
       try {
-        await handler(key, signal);
+        await withSpan(
+          spanName,
+          { "k8ts.queue": options.name ?? "", "k8ts.key": String(key) },
+          async () => {
+            try {
+              await handler(key, signal);
+            } catch (err) {
+              // Logged inside the span, so the line carries the reconcile's trace id.
+              if (!signal.aborted)
+                log.warn(
+                  { err, queue: options.name, key: String(key), requeues: queue.numRequeues(key) },
+                  "processing failed; retrying with back-off",
+                );
+              throw err;
+            }
+          },
+        );
         queue.forget(key);
-      } catch (err) {
+      } catch {
+        // Reported above; the key is retried either way.
         if (signal.aborted) queue.add(key);
-        else {
-          log.warn(
-            { err, queue: options.name, key: String(key), requeues: queue.numRequeues(key) },
-            "processing failed; retrying with back-off",
-          );
-          queue.addRateLimited(key);
-        }
+        else queue.addRateLimited(key);
       } finally {
         queue.done(key);
       }

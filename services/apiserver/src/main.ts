@@ -3,8 +3,15 @@
 // equivalents (see --help). Exits cleanly on SIGTERM/SIGINT, and when the supervisor's
 // pipe (--ready-fd) closes.
 import { mkdir } from "node:fs/promises";
-import { FlagError, HelpRequested, openParentPipe, parseFlags, type ParentPipe } from "@k8ts/sdk";
-import { pino } from "pino";
+import {
+  FlagError,
+  HelpRequested,
+  createLogger,
+  openParentPipe,
+  parseFlags,
+  startTelemetry,
+  type ParentPipe,
+} from "@k8ts/sdk";
 import { TokenAuthenticator } from "./auth/token-authenticator.js";
 import { ApiServer, DEFAULT_SERVING } from "./server/api-server.js";
 import { openEmbeddedStore } from "./storage/embedded/index.js";
@@ -130,11 +137,8 @@ async function main(): Promise<void> {
     }
     throw e;
   }
-  const log = pino({
-    name: "apiserver",
-    level: flags["log-level"],
-    base: { component: "apiserver", pid: process.pid },
-  });
+  const log = createLogger({ component: "apiserver", level: flags["log-level"] });
+  const telemetry = await startTelemetry({ serviceName: "k8ts-apiserver" });
   if (flags.store !== "embedded") {
     log.error({ store: flags.store }, "unsupported --store (this build has: embedded)");
     process.exitCode = 2;
@@ -177,6 +181,7 @@ async function main(): Promise<void> {
       await store
         .close()
         .catch((err: unknown) => log.error({ err }, "error while closing the store"));
+      await telemetry.shutdown();
       log.info("stopped");
       pipe?.close();
       process.exitCode = code;

@@ -16,22 +16,24 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 
 /** UTF-8 bytes of a key, refusing what cannot be stored faithfully. */
 export function encodeKey(key: unknown, argument = "key"): Buffer {
-  const bytes = encodeKeyText(key, argument);
-  if (bytes.length === 0) throw new InvalidArgumentError(argument, "must not be empty");
-  return bytes;
+  checkKey(key, argument);
+  return Buffer.from(key, "utf8");
 }
 
-/** Like encodeKey, but "" is allowed (a prefix or range bound). */
-export function encodeKeyText(key: unknown, argument: string): Buffer {
+/** Checks a key (or, with allowEmpty, a prefix or bound) without encoding it. */
+export function checkKey(
+  key: unknown,
+  argument = "key",
+  allowEmpty = false,
+): asserts key is string {
   if (typeof key !== "string") throw new InvalidArgumentError(argument, "must be a string");
+  if (key === "" && !allowEmpty) throw new InvalidArgumentError(argument, "must not be empty");
   if (LONE_SURROGATE.test(key)) {
     throw new InvalidArgumentError(argument, "contains a lone UTF-16 surrogate");
   }
-  const bytes = Buffer.from(key, "utf8");
-  if (bytes.length > MAX_KEY_BYTES) {
+  if (Buffer.byteLength(key, "utf8") > MAX_KEY_BYTES) {
     throw new InvalidArgumentError(argument, `longer than ${MAX_KEY_BYTES} bytes`);
   }
-  return bytes;
 }
 
 export function checkValue(value: unknown): asserts value is Uint8Array {
@@ -55,29 +57,17 @@ export function checkRevision(
 }
 
 /**
- * The smallest byte string greater than every string that starts with `prefix`, or
- * undefined if there is none (empty prefix, or all 0xff bytes).
+ * A scan request, checked: keys k >= start that start with `prefix` (when given) and are
+ * < end (when given), compared as UTF-8 bytes; at most `limit` of them.
  */
-export function prefixEnd(prefix: Uint8Array): Buffer | undefined {
-  for (let i = prefix.length - 1; i >= 0; i--) {
-    const byte = prefix[i];
-    if (byte !== undefined && byte !== 0xff) {
-      const end = Buffer.from(prefix.subarray(0, i + 1));
-      end[i] = byte + 1;
-      return end;
-    }
-  }
-  return undefined;
-}
-
-/** A scan request as a bytewise half-open range [start, end) plus a limit. */
-export interface ByteRange {
-  readonly start: Buffer;
-  readonly end: Buffer | undefined;
+export interface KeyRange {
+  readonly start: string;
+  readonly end: string | undefined;
+  readonly prefix: string | undefined;
   readonly limit: number;
 }
 
-export function scanRange(options: ScanOptions): ByteRange {
+export function scanRange(options: ScanOptions): KeyRange {
   if (typeof options !== "object" || options === null) {
     throw new InvalidArgumentError("options", "must be an object");
   }
@@ -86,10 +76,10 @@ export function scanRange(options: ScanOptions): ByteRange {
     throw new InvalidArgumentError("limit", "must be an integer >= 1");
   }
   if ("prefix" in options) {
-    const start = encodeKeyText(options.prefix, "prefix");
-    return { start, end: prefixEnd(start), limit };
+    checkKey(options.prefix, "prefix", true);
+    return { start: options.prefix, end: undefined, prefix: options.prefix, limit };
   }
-  const start = encodeKeyText(options.start, "start");
-  const end = options.end === undefined ? undefined : encodeKeyText(options.end, "end");
-  return { start, end, limit };
+  checkKey(options.start, "start", true);
+  if (options.end !== undefined) checkKey(options.end, "end", true);
+  return { start: options.start, end: options.end, prefix: undefined, limit };
 }

@@ -9,6 +9,8 @@ import { fileURLToPath } from "node:url";
 import type { Readable } from "node:stream";
 
 const MAIN = fileURLToPath(new URL("../main.js", import.meta.url));
+// Preloaded as `k8ts up` does: traces when OTEL_EXPORTER_OTLP_ENDPOINT is set, else nothing.
+const TELEMETRY = import.meta.resolve("@k8ts/sdk/telemetry/register");
 
 export interface ApiServerProcessOptions {
   /** Reuse a data dir (restart); a fresh temp dir otherwise. */
@@ -38,6 +40,8 @@ export class ApiServerProcess {
     const child = spawn(
       process.execPath,
       [
+        "--import",
+        TELEMETRY,
         MAIN,
         "--data-dir",
         join(dataDir, "store"),

@@ -39,7 +39,8 @@ export class Fixture {
     const spec = module instanceof URL ? module.href : module;
     const child = new StoreChild(
       spawn(process.execPath, [CHILD_SCRIPT, spec, location, mode, ...args], {
-        stdio: ["ignore", "pipe", "pipe"],
+        // stdin stays open for the child's life: its end tells the child we are gone.
+        stdio: ["pipe", "pipe", "pipe"],
       }),
     );
     this.children.push(child);

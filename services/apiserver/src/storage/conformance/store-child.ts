@@ -2,8 +2,9 @@
 //
 //   node store-child.js <childModule> <location> write <writers>
 //       opens the store, prints "READY <revision>", then runs <writers> sequential writers
-//       for ever (each owns its keys), printing "ACK <revision> <key> <value>" after each
-//       acknowledged write. The parent kills it with SIGKILL mid-stream.
+//       until killed (each owns its keys), printing "ACK <revision> <key> <value>" after
+//       each acknowledged write. The parent kills it with SIGKILL mid-stream; if the parent
+//       goes away first, the end of stdin stops it.
 //   node store-child.js <childModule> <location> open
 //       tries to open the store and prints "OPENED" (then closes it) or
 //       "REFUSED <code> <message>".
@@ -39,6 +40,10 @@ async function main(): Promise<void> {
     return;
   }
   if (mode === "write") {
+    // Node has no parent-death signal: stdin is a pipe from the parent, and its end
+    // (the parent exited or died) ends this writer too.
+    process.stdin.on("end", () => process.exit(0));
+    process.stdin.resume();
     const store = await backend.openStore(location);
     process.stdout.write(`READY ${await store.currentRevision()}\n`);
     const writers = Number.parseInt(writersArg ?? "8", 10);

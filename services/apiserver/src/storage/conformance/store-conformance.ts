@@ -12,7 +12,7 @@ import {
   StoreClosedError,
   StoreFailedError,
 } from "../errors.js";
-import type { KeyValue, Store, WatchEvent } from "../store.js";
+import type { Store, WatchEvent } from "../store.js";
 import { Fixture } from "./fixture.js";
 import type { StoreCapability, StoreHarness } from "./harness.js";
 import { eventLoopTurns, nextWithin, track, waitFor } from "./wait-for.js";
@@ -237,24 +237,26 @@ export function runStoreConformance(harness: StoreHarness): void {
       it("scan's revision lets a caller list then watch without missing or repeating anything", async () => {
         const { store } = await fx.fresh();
         const stop = new AbortController();
-        // Writers keep going while the list and the watch start.
+        // Writers keep going while the list and the watch start, and for a while after.
         const writers = Array.from({ length: 8 }, async (_, w) => {
-          let current: KeyValue | undefined;
           for (let i = 0; !stop.signal.aborted; i++) {
             const key = `lw/${w}/${i % 5}`;
-            current = await store.get(key);
+            const current = await store.get(key);
             if (current === undefined) await store.create(key, bytes(`${i}`));
             else if (i % 7 === 0) await store.delete(key, current.modRevision);
             else await store.update(key, bytes(`${i}`), current.modRevision);
-            if (i >= 60) break;
           }
         });
         await waitFor("some writes", async () => (await store.currentRevision()) >= 20);
         const listed = await store.scan({ prefix: "lw/" });
         const state = new Map(listed.items.map((item) => [item.key, text(item.value)]));
         const watcher = store.watch("lw/", listed.revision);
-        await Promise.all(writers);
+        await waitFor(
+          "writes after the list",
+          async () => (await store.currentRevision()) >= listed.revision + 100,
+        );
         stop.abort();
+        await Promise.all(writers);
         const final = await store.scan({ prefix: "lw/" });
         const events = await take(watcher, final.revision - listed.revision);
         expect(events.map((event) => event.revision)).toEqual(
@@ -377,20 +379,17 @@ export function runStoreConformance(harness: StoreHarness): void {
         const error = await rejection(below.next(), CompactedError);
         expect(error).toMatchObject({ requestedRevision: compacted - 1, code: "COMPACTED" });
         expect(error.compactRevision).toBeGreaterThanOrEqual(compacted);
-        const settled = await store.compactRevision();
-        const events = await take(store.watch("", settled), current - settled);
-        expect(events.map((event) => event.revision)).toEqual(range(settled + 1, current));
-        expect(events[0]?.prevValue).toBeDefined();
-
-        // The compaction point is persisted.
+        // Compaction may still be moving on; a reopened store (default window) holds still,
+        // and shows that the compaction point was persisted.
         await store.close();
         const reopened = await fx.open(location);
-        const after = await reopened.compactRevision();
-        expect(after).toBeGreaterThanOrEqual(settled);
-        await rejection(reopened.watch("", after - 1).next(), CompactedError);
-        expect((await take(reopened.watch("", after), current - after)).at(-1)?.revision).toBe(
-          current,
-        );
+        const settled = await reopened.compactRevision();
+        expect(settled).toBeGreaterThanOrEqual(compacted);
+        expect(settled).toBeLessThanOrEqual(current - minRevisions);
+        await rejection(reopened.watch("", settled - 1).next(), CompactedError);
+        const events = await take(reopened.watch("", settled), current - settled);
+        expect(events.map((event) => event.revision)).toEqual(range(settled + 1, current));
+        expect(events.every((event) => event.prevValue !== undefined)).toBe(true);
       });
 
       it("compaction keeps every key's current value and each retained event's prevValue", async () => {
@@ -432,7 +431,7 @@ export function runStoreConformance(harness: StoreHarness): void {
             expect(text(event.prevValue)).toBe(String(Number(text(event.value)) - 1));
           }
         };
-        await check(store);
+        // Checked once compaction has stopped moving: on the store reopened with defaults.
         await store.close();
         await check(await fx.open(location));
       });
@@ -518,24 +517,28 @@ export function runStoreConformance(harness: StoreHarness): void {
         },
       );
 
-      requires("flushHook", "a no-op update of a write still in flight answers once that write is durable", async () => {
-        const gate = new FlushGate();
-        const { store } = await fx.fresh({ afterFlush: gate.hook });
-        const created = store.create("a", bytes("1"));
-        (await gate.next()).release();
-        const a = await created;
-        const write = track(store.update("a", bytes("2"), a.modRevision));
-        const flush = await gate.next();
-        // Same bytes as the update in flight, conditional on its revision.
-        const noop = track(store.update("a", bytes("2"), a.modRevision + 1));
-        await eventLoopTurns(5);
-        expect(write.settled()).toBe(false);
-        expect(noop.settled()).toBe(false);
-        flush.release();
-        expect((await noop.promise).modRevision).toBe(2);
-        expect((await write.promise).modRevision).toBe(2);
-        expect(await store.currentRevision()).toBe(2);
-      });
+      requires(
+        "flushHook",
+        "a no-op update of a write still in flight answers once that write is durable",
+        async () => {
+          const gate = new FlushGate();
+          const { store } = await fx.fresh({ afterFlush: gate.hook });
+          const created = store.create("a", bytes("1"));
+          (await gate.next()).release();
+          const a = await created;
+          const write = track(store.update("a", bytes("2"), a.modRevision));
+          const flush = await gate.next();
+          // Same bytes as the update in flight, conditional on its revision.
+          const noop = track(store.update("a", bytes("2"), a.modRevision + 1));
+          await eventLoopTurns(5);
+          expect(write.settled()).toBe(false);
+          expect(noop.settled()).toBe(false);
+          flush.release();
+          expect((await noop.promise).modRevision).toBe(2);
+          expect((await write.promise).modRevision).toBe(2);
+          expect(await store.currentRevision()).toBe(2);
+        },
+      );
 
       requires("flushHook", "a failed flush fails the store closed", async () => {
         const failures: StoreFailedError[] = [];
@@ -576,7 +579,7 @@ export function runStoreConformance(harness: StoreHarness): void {
             const child = fx.child(location, "write", "8");
             await child.line(/^READY \d+$/);
             // Kill mid-stream, at a moment the child chose nothing about.
-            await child.lineCount(/^ACK /, 200 * (round + 1) + acked.size);
+            await child.lineCount(/^ACK /, 300);
             await child.kill();
             for (const line of child.lines) {
               const match = /^ACK (\d+) (\S+) (\S+)$/.exec(line);

@@ -13,9 +13,9 @@ export interface HistorySource {
   /** Throws StoreClosedError / StoreFailedError once watchers must stop. */
   checkOpen(): void;
   /** The last acknowledged (published) revision. */
-  readonly publishedRevision: number;
-  readonly compactedRevision: number;
-  readonly ring: EventRing;
+  publishedRevision(): number;
+  compactedRevision(): number;
+  ring(): EventRing;
   /** Log entries in (after, upTo], at most maxEntries, filtered by prefix. */
   readLog(
     after: number,
@@ -86,29 +86,31 @@ export class ChangeWatcher implements AsyncIterableIterator<WatchEvent> {
   }
 
   private async advance(): Promise<IteratorResult<WatchEvent, undefined>> {
+    try {
+      return await this.step();
+    } catch (error) {
+      // Every error ends the watch: a consumer restarts from its last revision (or relists).
+      this.finish();
+      throw error;
+    }
+  }
+
+  private async step(): Promise<IteratorResult<WatchEvent, undefined>> {
     for (;;) {
       if (this.finished) return DONE;
       if (this.signal?.aborted === true) {
         this.finish();
         return DONE;
       }
-      try {
-        this.source.checkOpen();
-      } catch (error) {
-        this.finish();
-        throw error;
-      }
+      this.source.checkOpen();
       const buffered = this.chunk[this.chunkIndex];
       if (buffered !== undefined) {
         this.chunkIndex++;
         return this.deliver(buffered);
       }
-      const compacted = this.source.compactedRevision;
-      if (this.cursor < compacted) {
-        this.finish();
-        throw new CompactedError(this.cursor, compacted);
-      }
-      const published = this.source.publishedRevision;
+      const compacted = this.source.compactedRevision();
+      if (this.cursor < compacted) throw new CompactedError(this.cursor, compacted);
+      const published = this.source.publishedRevision();
       if (this.cursor >= published) {
         this.sinceYield = 0;
         await this.park();
@@ -121,7 +123,7 @@ export class ChangeWatcher implements AsyncIterableIterator<WatchEvent> {
         await new Promise<void>((resolve) => setImmediate(resolve));
         continue;
       }
-      const ring = this.source.ring;
+      const ring = this.source.ring();
       if (this.cursor + 1 >= ring.first) {
         const event = this.nextFromRing(ring, published);
         if (event !== undefined) return this.deliver(event);
@@ -156,7 +158,6 @@ export class ChangeWatcher implements AsyncIterableIterator<WatchEvent> {
     // Compaction was ruled out above in the same synchronous step, so a gap here means
     // the log itself is broken.
     if (first !== this.cursor + 1 || last === undefined) {
-      this.finish();
       throw new StoreCorruptError(`change log has no entry for revision ${this.cursor + 1}`);
     }
     this.cursor = last;

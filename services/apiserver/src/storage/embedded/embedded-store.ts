@@ -1,18 +1,20 @@
 // The embedded Store: one process owns a data dir holding one LMDB environment.
 //
 // Write path: a write is checked against the key's latest state (writes still queued or in
-// flight first, then the last acknowledged snapshot), given the next revision and queued.
-// One batch is in flight at a time; whatever queued meanwhile becomes the next batch, one
-// LMDB transaction (objects + change log + revision meta) committed and fsynced on
-// lmdb-js's writer thread. When it is durable (and the optional flush hook has returned),
-// the read snapshot moves forward, events are published and the writes are acknowledged,
-// all in revision order. If a commit fails, the store fails closed.
+// flight first, then the in-memory index of acknowledged keys), given the next revision
+// and queued. One batch is in flight at a time; whatever queued meanwhile becomes the next
+// batch: one LMDB transaction (change-log entries + revision meta) committed and fsynced
+// on lmdb-js's writer thread. When it is durable (and the optional flush hook has
+// returned), the read snapshot and the key index move forward, events are published and
+// the writes are acknowledged, all in revision order. If a commit fails, the store fails
+// closed.
 //
-// Reads use a pinned LMDB read snapshot that moves only when a batch is acknowledged, so
-// get/scan/currentRevision never show a write before its writer hears about it.
+// Reads use the key index and a pinned LMDB read snapshot (for values), both moved only
+// when a batch is acknowledged, so get/scan/currentRevision never show a write before its
+// writer hears about it.
 
 import { join } from "node:path";
-import { checkRevision, checkValue, encodeKey, encodeKeyText, scanRange } from "../arguments.js";
+import { checkKey, checkRevision, checkValue, encodeKey, scanRange } from "../arguments.js";
 import {
   ConflictError,
   InvalidArgumentError,
@@ -37,13 +39,13 @@ import { ChangeWatcher, type HistorySource } from "./change-watcher.js";
 import { lockDataDir, type DataDirLock } from "./data-dir-lock.js";
 import { EventRing } from "./event-ring.js";
 import { HistoryRetention } from "./history-retention.js";
+import { compareKeys, KeyIndex } from "./key-index.js";
 import {
-  encodeIndexRecord,
   encodeLogEntry,
   LmdbLayout,
   logEntryValue,
   type CompactionStep,
-  type ObjectWrite,
+  type LogWrite,
   type ReadSnapshot,
   type StoredState,
   type TimeMarker,
@@ -66,8 +68,12 @@ export interface EmbeddedStoreOptions extends CommonStoreOptions {
 const DEFAULT_MAX_BATCH_WRITES = 1024;
 const DEFAULT_RING_EVENTS = 8192;
 const DEFAULT_RING_BYTES = 64 * 1024 * 1024;
-/** Revisions compacted per step; a step rides in the next batch's transaction. */
-const COMPACTION_CHUNK = 10_000;
+/**
+ * Revisions compacted per step. A step rides in the next batch's transaction, so it stays
+ * small enough (at most twice as many deletes) not to stall that batch's writers, while
+ * one step per commit still compacts far faster than writes can arrive.
+ */
+const COMPACTION_CHUNK = 1000;
 
 /** Opens (creating if needed) the store in options.dataDir; DataDirLockedError if it is taken. */
 export async function openEmbeddedStore(options: EmbeddedStoreOptions): Promise<EmbeddedStore> {
@@ -103,7 +109,7 @@ interface Settings {
 interface PendingWrite {
   readonly revision: number;
   readonly key: string;
-  readonly disk: ObjectWrite;
+  readonly disk: LogWrite;
   readonly event: WatchEvent;
   /** The key after this write; undefined once deleted. */
   readonly state: KeyValue | undefined;
@@ -123,7 +129,7 @@ interface Batch {
 
 type Lifecycle = "open" | "closing" | "closed";
 
-export class EmbeddedStore implements Store, HistorySource {
+export class EmbeddedStore implements Store {
   private lifecycle: Lifecycle = "open";
   private failure: StoreFailedError | undefined;
   private closing: Promise<void> | undefined;
@@ -138,6 +144,8 @@ export class EmbeddedStore implements Store, HistorySource {
 
   /** LMDB snapshot of the last acknowledged batch. */
   private snapshot: ReadSnapshot;
+  /** Keys as of the last acknowledged batch (their values are in the snapshot's log). */
+  private readonly index: KeyIndex;
   /** Latest state of every key with a write queued or in flight. */
   private readonly pendingKeys = new Map<
     string,
@@ -148,9 +156,28 @@ export class EmbeddedStore implements Store, HistorySource {
   private scheduled: NodeJS.Immediate | undefined;
   private idleWaiters: (() => void)[] = [];
 
-  readonly ring: EventRing;
+  private readonly ring: EventRing;
   private readonly retention: HistoryRetention;
   private parked = new Set<() => void>();
+  /** What watchers see of the store (kept off its public surface). */
+  private readonly history: HistorySource = {
+    checkOpen: () => this.checkOpen(),
+    publishedRevision: () => this.published,
+    compactedRevision: () => this.compacted,
+    ring: () => this.ring,
+    readLog: (after, upTo, maxEntries, prefix) =>
+      this.layout.readLog(after, upTo, maxEntries, prefix, this.snapshot),
+    park: (after, wake) => {
+      if (this.published > after || this.failure !== undefined || this.lifecycle !== "open") {
+        wake();
+      } else {
+        this.parked.add(wake);
+      }
+    },
+    unpark: (wake) => {
+      this.parked.delete(wake);
+    },
+  };
   private readonly compactionTimer: NodeJS.Timeout;
 
   /** @internal use openEmbeddedStore */
@@ -165,6 +192,7 @@ export class EmbeddedStore implements Store, HistorySource {
     this.compacted = state.compactRevision;
     this.compactTarget = state.compactRevision;
     this.snapshot = layout.snapshot();
+    this.index = state.index;
     this.ring = new EventRing(settings.ringEvents, settings.ringBytes, state.revision + 1);
     this.retention = new HistoryRetention(state.markers, settings.windowMs, settings.minRevisions);
     this.compactionTimer = setInterval(() => this.planCompaction(), settings.compactionIntervalMs);
@@ -182,9 +210,8 @@ export class EmbeddedStore implements Store, HistorySource {
   get(key: string): Promise<KeyValue | undefined> {
     try {
       this.checkOpen();
-      const keyBytes = encodeKey(key);
-      const stored = this.layout.readObject(keyBytes, this.snapshot);
-      return Promise.resolve(stored === undefined ? undefined : { key, ...stored });
+      checkKey(key);
+      return Promise.resolve(this.stored(key));
     } catch (error) {
       return Promise.reject(asError(error));
     }
@@ -195,17 +222,17 @@ export class EmbeddedStore implements Store, HistorySource {
       this.checkOpen();
       const range = scanRange(options);
       const items: KeyValue[] = [];
-      // One more than asked tells whether the limit cut the result short.
-      for (const item of this.layout.scanObjects(
-        range.start,
-        range.end,
-        range.limit + 1,
-        this.snapshot,
-      )) {
-        items.push(item);
+      let more = false;
+      for (const key of this.index.keysFrom(range.start)) {
+        if (range.prefix !== undefined && !key.startsWith(range.prefix)) break;
+        if (range.end !== undefined && compareKeys(key, range.end) >= 0) break;
+        if (items.length === range.limit) {
+          more = true;
+          break;
+        }
+        const item = this.stored(key);
+        if (item !== undefined) items.push(item);
       }
-      const more = items.length > range.limit;
-      if (more) items.length = range.limit;
       return Promise.resolve({ items, revision: this.published, more });
     } catch (error) {
       return Promise.reject(asError(error));
@@ -239,14 +266,12 @@ export class EmbeddedStore implements Store, HistorySource {
       checkValue(value);
       const pending = this.pendingKeys.get(key);
       const existing =
-        pending === undefined
-          ? this.layout.readIndex(keyBytes, this.snapshot)?.modRevision
-          : pending.state?.modRevision;
+        pending === undefined ? this.index.get(key)?.modRevision : pending.state?.modRevision;
       if (existing !== undefined) throw new KeyExistsError(key, existing);
       const revision = this.lastAssigned + 1;
       // The log entry is the one copy of the caller's bytes; the KeyValue and the event
       // share it.
-      const logEntry = encodeLogEntry("ADDED", keyBytes, value, 0);
+      const logEntry = encodeLogEntry("ADDED", keyBytes, value, revision, 0);
       const created: KeyValue = {
         key,
         value: logEntryValue(logEntry),
@@ -255,7 +280,7 @@ export class EmbeddedStore implements Store, HistorySource {
       };
       return this.enqueue(
         { type: "ADDED", key, value: created.value, prevValue: undefined, revision },
-        { keyBytes, indexRecord: encodeIndexRecord(revision, revision), revision, logEntry },
+        { revision, logEntry },
         created,
         created,
       );
@@ -270,7 +295,7 @@ export class EmbeddedStore implements Store, HistorySource {
       const keyBytes = encodeKey(key);
       checkValue(value);
       checkRevision(expectedModRevision, "expectedModRevision", 1);
-      const { current, pending } = this.latest(key, keyBytes);
+      const { current, pending } = this.latest(key);
       if (current === undefined) throw new KeyNotFoundError(key);
       if (current.modRevision !== expectedModRevision) {
         throw new ConflictError(key, expectedModRevision, current.modRevision);
@@ -281,7 +306,13 @@ export class EmbeddedStore implements Store, HistorySource {
         return pending === undefined ? Promise.resolve(current) : pending.done.then(() => current);
       }
       const revision = this.lastAssigned + 1;
-      const logEntry = encodeLogEntry("MODIFIED", keyBytes, value, current.modRevision);
+      const logEntry = encodeLogEntry(
+        "MODIFIED",
+        keyBytes,
+        value,
+        current.createRevision,
+        current.modRevision,
+      );
       const updated: KeyValue = {
         key,
         value: logEntryValue(logEntry),
@@ -290,12 +321,7 @@ export class EmbeddedStore implements Store, HistorySource {
       };
       return this.enqueue(
         { type: "MODIFIED", key, value: updated.value, prevValue: current.value, revision },
-        {
-          keyBytes,
-          indexRecord: encodeIndexRecord(current.createRevision, revision),
-          revision,
-          logEntry,
-        },
+        { revision, logEntry },
         updated,
         updated,
       );
@@ -310,7 +336,7 @@ export class EmbeddedStore implements Store, HistorySource {
       const keyBytes = encodeKey(key);
       if (expectedModRevision !== undefined)
         checkRevision(expectedModRevision, "expectedModRevision", 1);
-      const { current } = this.latest(key, keyBytes);
+      const { current } = this.latest(key);
       if (current === undefined) throw new KeyNotFoundError(key);
       if (expectedModRevision !== undefined && current.modRevision !== expectedModRevision) {
         throw new ConflictError(key, expectedModRevision, current.modRevision);
@@ -319,10 +345,14 @@ export class EmbeddedStore implements Store, HistorySource {
       return this.enqueue(
         { type: "DELETED", key, value: current.value, prevValue: current.value, revision },
         {
-          keyBytes,
-          indexRecord: undefined,
           revision,
-          logEntry: encodeLogEntry("DELETED", keyBytes, undefined, current.modRevision),
+          logEntry: encodeLogEntry(
+            "DELETED",
+            keyBytes,
+            undefined,
+            current.createRevision,
+            current.modRevision,
+          ),
         },
         undefined,
         { prev: current, revision },
@@ -333,19 +363,30 @@ export class EmbeddedStore implements Store, HistorySource {
   }
 
   /** The key's latest state, counting writes still queued or in flight. */
-  private latest(
-    key: string,
-    keyBytes: Buffer,
-  ): { current: KeyValue | undefined; pending: PendingWrite | undefined } {
+  private latest(key: string): {
+    current: KeyValue | undefined;
+    pending: PendingWrite | undefined;
+  } {
     const pending = this.pendingKeys.get(key);
     if (pending !== undefined) return { current: pending.state, pending: pending.write };
-    const stored = this.layout.readObject(keyBytes, this.snapshot);
-    return { current: stored === undefined ? undefined : { key, ...stored }, pending: undefined };
+    return { current: this.stored(key), pending: undefined };
+  }
+
+  /** The key as of the last acknowledged batch. */
+  private stored(key: string): KeyValue | undefined {
+    const entry = this.index.get(key);
+    if (entry === undefined) return undefined;
+    return {
+      key,
+      value: this.layout.readValue(entry.modRevision, this.snapshot),
+      createRevision: entry.createRevision,
+      modRevision: entry.modRevision,
+    };
   }
 
   private enqueue<T>(
     event: WatchEvent,
-    disk: ObjectWrite,
+    disk: LogWrite,
     state: KeyValue | undefined,
     result: T,
   ): Promise<T> {
@@ -384,10 +425,17 @@ export class EmbeddedStore implements Store, HistorySource {
   private readonly startBatch = (): void => {
     this.scheduled = undefined;
     if (this.inFlight !== undefined || this.failure !== undefined) return;
+    let compaction: CompactionStep | undefined;
+    try {
+      compaction = this.compactionDue() ? this.compactionStep() : undefined;
+    } catch (error) {
+      // Planning reads the log; a log that cannot be read cannot be trusted either.
+      this.fail(error);
+      return;
+    }
     const max = this.settings.maxBatchWrites;
     const writes = this.queue.length <= max ? this.queue : this.queue.slice(0, max);
     this.queue = this.queue.length <= max ? [] : this.queue.slice(max);
-    const compaction = this.compactionDue() ? this.compactionStep() : undefined;
     const lastWrite = writes.at(-1);
     if (lastWrite === undefined && compaction === undefined) {
       this.notifyIdle();
@@ -445,6 +493,11 @@ export class EmbeddedStore implements Store, HistorySource {
     }
     if (batch.marker !== undefined) this.retention.add(batch.marker);
     for (const write of batch.writes) {
+      if (write.state === undefined) this.index.delete(write.key);
+      else {
+        const { createRevision, modRevision } = write.state;
+        this.index.set(write.key, { createRevision, modRevision });
+      }
       if (this.pendingKeys.get(write.key)?.write === write) this.pendingKeys.delete(write.key);
       this.ring.push(write.event);
     }
@@ -520,43 +573,17 @@ export class EmbeddedStore implements Store, HistorySource {
     fromRevision: number,
     signal?: AbortSignal,
   ): AsyncIterableIterator<WatchEvent> {
-    encodeKeyText(prefix, "prefix");
+    checkKey(prefix, "prefix", true);
     checkRevision(fromRevision, "fromRevision", 0);
     if (signal !== undefined && !(signal instanceof AbortSignal)) {
       throw new InvalidArgumentError("signal", "must be an AbortSignal");
     }
-    return new ChangeWatcher(this, prefix, fromRevision, signal);
+    return new ChangeWatcher(this.history, prefix, fromRevision, signal);
   }
 
-  checkOpen(): void {
+  private checkOpen(): void {
     if (this.failure !== undefined) throw this.failure;
     if (this.lifecycle !== "open") throw new StoreClosedError();
-  }
-
-  get publishedRevision(): number {
-    return this.published;
-  }
-
-  get compactedRevision(): number {
-    return this.compacted;
-  }
-
-  readLog(
-    after: number,
-    upTo: number,
-    maxEntries: number,
-    prefix: string,
-  ): ReturnType<HistorySource["readLog"]> {
-    return this.layout.readLog(after, upTo, maxEntries, prefix, this.snapshot);
-  }
-
-  park(after: number, wake: () => void): void {
-    if (this.published > after || this.failure !== undefined || this.lifecycle !== "open") wake();
-    else this.parked.add(wake);
-  }
-
-  unpark(wake: () => void): void {
-    this.parked.delete(wake);
   }
 
   private wakeParked(): void {

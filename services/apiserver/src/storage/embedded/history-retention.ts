@@ -7,7 +7,10 @@ import type { TimeMarker } from "./lmdb-layout.js";
 
 export class HistoryRetention {
   private readonly markers: TimeMarker[];
-  /** Markers are at least this far apart: about 64 per window, at most one a second. */
+  /**
+   * Markers are at least this far apart: min(window / 64, 1 s). Compaction trails the
+   * window by at most this much, and a 5-minute window holds about 300 markers.
+   */
   private readonly markerIntervalMs: number;
 
   constructor(

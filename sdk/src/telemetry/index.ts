@@ -1,0 +1,10 @@
+export { startTelemetry } from "./start-telemetry.js";
+export type { Telemetry, TelemetryOptions } from "./start-telemetry.js";
+export { tracingSettings } from "./tracing-settings.js";
+export type { OtlpHttpProtocol, TracingSettings } from "./tracing-settings.js";
+export { withSpan } from "./with-span.js";
+export { logMixin } from "./log-correlation.js";
+export type { TraceLogFields } from "./log-correlation.js";
+export { isLongLivedStream } from "./untraced-methods.js";
+export { serviceIdentity } from "./service-identity.js";
+export type { ServiceIdentity } from "./service-identity.js";

@@ -1,0 +1,174 @@
+// `k8ts up` as a new user meets it: start it, use the cluster with the CLI from another
+// "shell", stop it with Ctrl-C, and start it again on the same data.
+import { spawn, execFile, type ChildProcess } from "node:child_process";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { waitFor } from "./wait-for.js";
+
+const run = promisify(execFile);
+const CLI = fileURLToPath(new URL("../../../cli/dist/main.js", import.meta.url));
+const BLOG = fileURLToPath(new URL("../../../examples/blog.yaml", import.meta.url));
+
+let dir: string;
+let env: NodeJS.ProcessEnv;
+let listen: string;
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const address = s.address();
+      const port = typeof address === "object" && address !== null ? address.port : 0;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+interface Up {
+  readonly child: ChildProcess;
+  output(): string;
+}
+
+async function startUp(): Promise<Up> {
+  let out = "";
+  const child = spawn(
+    process.execPath,
+    [CLI, "up", "--data-dir", join(dir, "cluster"), "--listen", listen],
+    {
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
+  child.stdout.on("data", (b: Buffer) => (out += b.toString()));
+  child.stderr.on("data", (b: Buffer) => (out += b.toString()));
+  await waitFor(
+    "k8ts up to report it is up",
+    () =>
+      out.includes("k8ts is up.")
+        ? true
+        : child.exitCode === null
+          ? undefined
+          : Promise.reject(new Error(out)),
+    30_000,
+  );
+  return { child, output: () => out };
+}
+
+async function stopUp(up: Up): Promise<number | null> {
+  if (up.child.exitCode !== null) return up.child.exitCode;
+  const exited = new Promise<number | null>((resolve) =>
+    up.child.once("exit", (code) => resolve(code)),
+  );
+  up.child.kill("SIGINT");
+  return exited;
+}
+
+async function k8ts(...args: string[]): Promise<{ stdout: string; stderr: string }> {
+  return run(process.execPath, [CLI, ...args], { env });
+}
+
+function alive(pid: number | undefined): boolean {
+  if (pid === undefined) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "k8ts-up-"));
+  listen = `127.0.0.1:${await freePort()}`;
+  env = { ...process.env, K8TS_CONFIG: join(dir, "config"), K8TS_SERVER: "", K8TS_TOKEN: "" };
+});
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe("k8ts up", () => {
+  it("starts a cluster, writes a context the CLI uses, stops cleanly on Ctrl-C and keeps the data", async () => {
+    const first = await startUp();
+    expect(first.output()).toContain(`API server  ${listen}`);
+    const config = await readFile(join(dir, "config"), "utf8");
+    expect(config).toContain(listen);
+
+    // From "another shell": the CLI finds the cluster through the context.
+    const applied = await k8ts("apply", "-f", BLOG);
+    expect(applied.stdout).toContain("deployment.apps/blog created");
+    const yaml = (await k8ts("get", "deploy", "blog", "-n", "blog", "-o", "yaml")).stdout;
+    expect(yaml).toMatch(/uid: [0-9a-f-]{36}/);
+    expect(yaml).toMatch(/resourceVersion: "\d+"/);
+    expect(yaml).toMatch(/creationTimestamp: "?\d{4}-/);
+
+    const logs = await readFile(join(dir, "cluster", "logs", "apiserver.log"), "utf8");
+    const apiserverPid = (JSON.parse(logs.split("\n")[0] ?? "{}") as { pid?: number }).pid;
+    expect(alive(apiserverPid)).toBe(true);
+
+    expect(await stopUp(first)).toBe(0);
+    expect(first.output()).toContain("stopped.");
+    // Nothing left behind.
+    await waitFor("the apiserver to exit", () => (alive(apiserverPid) ? undefined : true));
+
+    // Again on the same data: the same objects.
+    const second = await startUp();
+    const again = await k8ts("get", "deploy", "blog", "-n", "blog", "-o", "yaml");
+    expect(again.stdout).toContain(yaml.match(/uid: .*/)?.[0] ?? "missing uid");
+    const unchanged = await k8ts("apply", "-f", BLOG);
+    expect(unchanged.stdout).toContain("deployment.apps/blog unchanged");
+    expect(await stopUp(second)).toBe(0);
+  });
+
+  it("restarts a component that crashes", async () => {
+    const up = await startUp();
+    try {
+      const logs = await readFile(join(dir, "cluster", "logs", "apiserver.log"), "utf8");
+      const lines = logs.trim().split("\n");
+      const pid = (JSON.parse(lines[lines.length - 1] ?? "{}") as { pid?: number }).pid;
+      expect(alive(pid)).toBe(true);
+      if (pid !== undefined) process.kill(pid, "SIGKILL");
+      await waitFor(
+        "the apiserver to come back",
+        () => (up.output().includes("apiserver is back") ? true : undefined),
+        20_000,
+      );
+      expect(up.output()).toMatch(/apiserver exited \(SIGKILL\); restarting in 1 s/);
+      const got = await k8ts("get", "ns", "blog");
+      expect(got.stdout).toContain("blog");
+    } finally {
+      expect(await stopUp(up)).toBe(0);
+    }
+  });
+
+  it("refuses a second k8ts up on the same data dir with a clear message", async () => {
+    const first = await startUp();
+    try {
+      const other = await run(
+        process.execPath,
+        [
+          CLI,
+          "up",
+          "--data-dir",
+          join(dir, "cluster"),
+          "--listen",
+          `127.0.0.1:${await freePort()}`,
+        ],
+        { env },
+      ).then(
+        () => ({ code: 0, stderr: "" }),
+        (e: { code?: number; stderr?: string }) => ({ code: e.code ?? -1, stderr: e.stderr ?? "" }),
+      );
+      expect(other.code).toBe(1);
+      expect(other.stderr).toContain("is in use by another k8ts up");
+    } finally {
+      await stopUp(first);
+    }
+  });
+});
