@@ -533,6 +533,36 @@ describe("watch", () => {
     expect(Number(e?.object.metadata?.resourceVersion)).toBeGreaterThan(0);
   });
 
+  it("streams a backlog far larger than the slow-client limit to a client that reads it", async () => {
+    await client.kind("Namespace").create(Namespace.fromPartial({ metadata: { name: "many" } }));
+    const before = await client.kind("Pod").list({ namespace: "many" });
+    for (let i = 0; i < 1200; i += 100)
+      await Promise.all(
+        Array.from({ length: 100 }, (_, j) => client.kind("Pod").create(pod(`m-${i + j}`, "many"))),
+      );
+    // This server closes watchers that fall 50 events behind on live changes; the
+    // initial events and a replay of history are read at the client's pace instead.
+    const ac = new AbortController();
+    const initial = await collect(
+      client.kind("Pod").watch({ namespace: "many", signal: ac.signal }),
+      1201,
+    );
+    expect(initial.filter((e) => e.type === "ADDED")).toHaveLength(1200);
+    expect(initial[1200]?.type).toBe("BOOKMARK");
+    const replayed = await collect(
+      client
+        .kind("Pod")
+        .watch({
+          namespace: "many",
+          resourceVersion: before.metadata.resourceVersion,
+          signal: ac.signal,
+        }),
+      1200,
+    );
+    expect(new Set(replayed.map((e) => e.object.metadata?.name)).size).toBe(1200);
+    ac.abort();
+  });
+
   it("disconnects a watcher that stops reading while another keeps receiving promptly", async () => {
     await client.kind("Namespace").create(Namespace.fromPartial({ metadata: { name: "slow" } }));
     const slowClient = new ApiClient({ server: server.address });

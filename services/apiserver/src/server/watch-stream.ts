@@ -16,6 +16,8 @@ export interface WatchStreamOptions {
 
 export class WatchStream implements WatchSink {
   private readonly queue: Uint8Array[] = [];
+  /** Initial events or replayed history, written as the client reads, before live events. */
+  private pending: Iterator<WatchDelivery> | undefined;
   private paused = false;
   private ended = false;
   private lastRevision = 0;
@@ -38,11 +40,17 @@ export class WatchStream implements WatchSink {
     return this.ended;
   }
 
+  backlog(deliveries: Iterator<WatchDelivery>): void {
+    this.pending = deliveries;
+    this.flush();
+  }
+
   deliver(d: WatchDelivery): void {
     if (this.ended) return;
     this.lastRevision = Math.max(this.lastRevision, d.revision);
     const bytes = d.bytes();
-    if (this.paused) {
+    if (this.paused || this.pending !== undefined) {
+      // Only live events count against the limit: a large backlog is read lazily.
       if (this.queue.length >= this.options.maxQueued) {
         this.fail(
           status.RESOURCE_EXHAUSTED,
@@ -69,6 +77,18 @@ export class WatchStream implements WatchSink {
 
   private flush(): void {
     this.paused = false;
+    while (this.pending !== undefined && !this.ended) {
+      const next = this.pending.next();
+      if (next.done === true) {
+        this.pending = undefined;
+        break;
+      }
+      this.lastRevision = Math.max(this.lastRevision, next.value.revision);
+      if (!this.call.write(next.value.bytes())) {
+        this.paused = true;
+        return;
+      }
+    }
     while (this.queue.length > 0 && !this.ended) {
       const next = this.queue.shift();
       if (next !== undefined && !this.call.write(next)) {
@@ -89,6 +109,7 @@ export class WatchStream implements WatchSink {
     if (this.ended) return;
     this.finish();
     this.queue.length = 0;
+    this.pending = undefined;
     this.call.emit("error", { code, details });
   }
 

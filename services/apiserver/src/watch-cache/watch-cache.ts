@@ -75,7 +75,13 @@ export interface WatchFilter {
 }
 
 export interface WatchSink {
-  /** Receives every matching change in order. */
+  /**
+   * What precedes the live changes: the current objects (initial events) or the history
+   * after the requested version. It is consumed lazily, as the client reads, before any
+   * live delivery; it holds references only, so a large backlog costs no copies.
+   */
+  backlog(deliveries: Iterator<WatchDelivery>): void;
+  /** Receives every matching change after the backlog, in order. */
   deliver(delivery: WatchDelivery): void;
   /** The cache cannot continue this watch (e.g. it had to rebuild): end it with `error`. */
   terminate(error: Error): void;
@@ -379,20 +385,18 @@ export class WatchCache {
       throw new UnavailableError("the apiserver's cache failed; retry");
     const registered: Registered = { filter, sink, closed: false };
     if (from === "initial") {
-      for (const o of this.list(filter)) sink.deliver(delivery("ADDED", o, o.revision));
-      sink.deliver(
-        bookmark(filter.kind, this.revisionValue, { [INITIAL_EVENTS_END_ANNOTATION]: "true" }),
-      );
+      const objects = this.list(filter);
+      const end = bookmark(filter.kind, this.revisionValue, {
+        [INITIAL_EVENTS_END_ANNOTATION]: "true",
+      });
+      sink.backlog(initialEvents(objects, end));
     } else {
       if (from < this.historyFloor)
         throw new GoneError(
           `too old resource version: ${from} (the oldest kept is ${this.historyFloor}); list again`,
         );
-      if (from > this.revisionValue) {
-        // A version from the future (e.g. from another apiserver ahead of this one): the
-        // caller waits with waitFor() first; here nothing newer than now can be replayed.
-      }
-      for (const e of this.eventsAfter(from)) this.deliverEvent(registered, e);
+      // A version ahead of the cache (the caller waited for it with waitFor) has no backlog.
+      sink.backlog(replay(this.history.slice(this.firstAfter(from)), filter));
     }
     let set = this.watchers.get(filter.kind.plural);
     if (set === undefined) {
@@ -409,7 +413,8 @@ export class WatchCache {
     };
   }
 
-  private *eventsAfter(revision: number): Generator<CacheEvent> {
+  /** Index of the first history event with a revision above `revision`. */
+  private firstAfter(revision: number): number {
     let lo = 0;
     let hi = this.history.length;
     while (lo < hi) {
@@ -417,10 +422,7 @@ export class WatchCache {
       if ((this.history[mid]?.revision ?? 0) <= revision) lo = mid + 1;
       else hi = mid;
     }
-    for (let i = lo; i < this.history.length; i++) {
-      const e = this.history[i];
-      if (e !== undefined) yield e;
-    }
+    return lo;
   }
 
   private dispatch(plural: string, event: CacheEvent): void {
@@ -430,17 +432,9 @@ export class WatchCache {
   }
 
   private deliverEvent(r: Registered, event: CacheEvent): void {
-    if (r.closed || event.current.kind !== r.filter.kind) return;
-    if (event.type === "DELETED") {
-      if (matches(r.filter, event.current))
-        r.sink.deliver(delivery("DELETED", event.current, event.revision));
-      return;
-    }
-    // An object that starts or stops matching the selectors arrives as ADDED or DELETED.
-    const now = matches(r.filter, event.current);
-    const before = matches(r.filter, event.previous);
-    if (now) r.sink.deliver(delivery(before ? "MODIFIED" : "ADDED", event.current, event.revision));
-    else if (before) r.sink.deliver(delivery("DELETED", event.current, event.revision));
+    if (r.closed) return;
+    const d = deliveryFor(r.filter, event);
+    if (d !== undefined) r.sink.deliver(d);
   }
 
   /** Sends a bookmark at the current revision to one watcher (periodic bookmarks). */
@@ -463,6 +457,36 @@ export class WatchCache {
     }
     this.waiters = [];
     await this.loop;
+  }
+}
+
+/** What one watcher receives for one event: an object that starts or stops matching the
+ * selectors arrives as ADDED or DELETED; nothing when it matches neither before nor after. */
+function deliveryFor(filter: WatchFilter, event: CacheEvent): WatchDelivery | undefined {
+  if (event.current.kind !== filter.kind) return undefined;
+  if (event.type === "DELETED")
+    return matches(filter, event.current)
+      ? delivery("DELETED", event.current, event.revision)
+      : undefined;
+  const now = matches(filter, event.current);
+  const before = matches(filter, event.previous);
+  if (now) return delivery(before ? "MODIFIED" : "ADDED", event.current, event.revision);
+  if (before) return delivery("DELETED", event.current, event.revision);
+  return undefined;
+}
+
+function* initialEvents(
+  objects: readonly CachedObject[],
+  end: WatchDelivery,
+): Generator<WatchDelivery> {
+  for (const o of objects) yield delivery("ADDED", o, o.revision);
+  yield end;
+}
+
+function* replay(events: readonly CacheEvent[], filter: WatchFilter): Generator<WatchDelivery> {
+  for (const e of events) {
+    const d = deliveryFor(filter, e);
+    if (d !== undefined) yield d;
   }
 }
 
