@@ -137,6 +137,14 @@ export class ApiClient {
     return c;
   }
 
+  /**
+   * The client of a kind known only at run time (from the registry, e.g. what a manifest
+   * names): objects are untyped; decode them with the codec where a type matters.
+   */
+  kindFor(info: KindInfo): KindClient<unknown> {
+    return this.kind(info.kind as KindName);
+  }
+
   metadata(): Metadata {
     const md = new Metadata();
     if (this.options.token !== undefined && this.options.token !== "")

@@ -11,7 +11,7 @@ import {
 import { EVERYTHING, parseFieldSelector, parseLabelSelector, type KindInfo } from "@k8ts/sdk";
 import type { DeleteOptions } from "@k8ts/sdk/gen/k8ts/api/v1/meta.js";
 import type { Logger } from "pino";
-import type { TokenAuthenticator } from "../auth/token-authenticator.js";
+import type { TokenAuthenticator, User } from "../auth/token-authenticator.js";
 import { InvalidError, TooManyRequestsError } from "../registry/api-errors.js";
 import type { ApiObject } from "../registry/envelope.js";
 import type { Registry } from "../registry/registry.js";
@@ -42,6 +42,15 @@ export interface ServiceContext {
   readonly options: ServingOptions;
   readonly inflight: { count: number };
   readonly watches: Set<WatchStream>;
+}
+
+/**
+ * Who is asking, carried to every handler. Authorization is allow-all today; a policy
+ * decides on this later, in one place.
+ */
+export interface RequestContext {
+  readonly user: User;
+  readonly metadata: Metadata;
 }
 
 interface WriteRequest {
@@ -93,7 +102,7 @@ interface BindRequest {
 
 export function kindService(kind: KindInfo, ctx: ServiceContext): UntypedServiceImplementation {
   const unary =
-    <Req, Res>(method: string, handle: (req: Req, metadata: Metadata) => Promise<Res>) =>
+    <Req, Res>(method: string, handle: (req: Req, request: RequestContext) => Promise<Res>) =>
     (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>): void => {
       if (ctx.inflight.count >= ctx.options.maxInflight) {
         const e = toGrpcError(
@@ -109,8 +118,8 @@ export function kindService(kind: KindInfo, ctx: ServiceContext): UntypedService
         ctx.inflight.count--;
       };
       (async () => {
-        ctx.auth.authenticate(call.metadata);
-        return handle(call.request, call.metadata);
+        const user = ctx.auth.authenticate(call.metadata);
+        return handle(call.request, { user, metadata: call.metadata });
       })().then(
         (res) => {
           done();
