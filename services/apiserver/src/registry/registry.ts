@@ -74,7 +74,9 @@ export class Registry {
     private readonly pager: ListPager,
     options: RegistryOptions = {},
   ) {
-    this.now = options.now ?? (() => new Date());
+    // Metadata times have whole seconds, as Kubernetes' metav1.Time.
+    const clock = options.now ?? (() => new Date());
+    this.now = () => new Date(Math.floor(clock().getTime() / 1000) * 1000);
     this.hooks = options.hooks ?? {};
   }
 
