@@ -42,9 +42,18 @@ lint: build
 	@$(TIMED) "buf lint" bash -c 'cd proto && npx buf lint'
 	@$(TIMED) "buf breaking" bash proto/scripts/breaking.sh
 
+# redis-server and nats-server for the Redis store tests, started for the run and stopped
+# after it whatever its outcome (tests that restart a server start their own).
+TEST_REDIS_PORT ?= 16379
+TEST_NATS_PORT ?= 14222
+TEST_SERVICES := --dir .tmp/services --redis-port $(TEST_REDIS_PORT) --nats-port $(TEST_NATS_PORT)
+
 test: deps install check-generated build lint
 	@mkdir -p .tmp
-	@$(TIMED) "tests" bash -c 'npx vitest run --reporter=default --reporter=json --outputFile.json=.tmp/vitest.json; rc=$$?; node scripts/test-summary.mjs .tmp/vitest.json || rc=1; exit $$rc'
+	@$(TIMED) "tests" bash -c 'trap "bash infra/services.sh stop $(TEST_SERVICES) >/dev/null" EXIT; \
+	  bash infra/services.sh start $(TEST_SERVICES) >/dev/null || exit 1; \
+	  export K8TS_TEST_REDIS_URL=redis://127.0.0.1:$(TEST_REDIS_PORT) K8TS_TEST_NATS_URL=nats://127.0.0.1:$(TEST_NATS_PORT); \
+	  npx vitest run --reporter=default --reporter=json --outputFile.json=.tmp/vitest.json; rc=$$?; node scripts/test-summary.mjs .tmp/vitest.json || rc=1; exit $$rc'
 
 bench: build
 	@node bench/dist/run.js $(AREA)

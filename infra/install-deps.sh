@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests and `make up` use, only those missing.
+# redis-server and nats-server back the Redis store (infra/services.sh starts them; the
+# packages' systemd units are not used: there is no systemd here).
 # Each line: the binary we check for, then the Debian package that provides it.
 # (Checked by binary, not by package name: a daemon may come from elsewhere.)
 set -euo pipefail
@@ -9,12 +11,16 @@ REQUIRED=(
   "flock          util-linux"
   "make           make"
   "g++            g++"
+  "redis-server   redis-server"
+  "redis-cli      redis-tools"
+  "nats-server    nats-server"
 )
 
 missing=()
 for entry in "${REQUIRED[@]}"; do
   read -r bin pkg <<<"$entry"
-  if ! command -v "$bin" >/dev/null 2>&1; then missing+=("$pkg"); fi
+  # Debian installs some daemons (nats-server) in /usr/sbin, not on every PATH.
+  if ! command -v "$bin" >/dev/null 2>&1 && [ ! -x "/usr/sbin/$bin" ]; then missing+=("$pkg"); fi
 done
 
 if [ "${#missing[@]}" -eq 0 ]; then

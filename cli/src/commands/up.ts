@@ -14,6 +14,11 @@ export interface UpOptions {
   readonly dataDir: string;
   readonly listen: string;
   readonly contextName: string;
+  /** "embedded" or redis://HOST:PORT[/DB]. */
+  readonly store?: string;
+  /** nats://HOST:PORT, with a Redis store. */
+  readonly bus?: string;
+  readonly storePrefix?: string;
 }
 
 export function registerUp(program: Command): void {
@@ -31,6 +36,21 @@ export function registerUp(program: Command): void {
       process.env.K8TS_LISTEN ?? "127.0.0.1:6443",
     )
     .option("--context-name <name>", "name of the CLI context to write and switch to", "local")
+    .option(
+      "--store <url>",
+      "embedded, or redis://HOST:PORT[/DB] to keep the data in Redis",
+      process.env.K8TS_STORE,
+    )
+    .option(
+      "--bus <url>",
+      "nats://HOST:PORT: how apiservers sharing a Redis store hear of changes",
+      process.env.K8TS_BUS,
+    )
+    .option(
+      "--store-prefix <prefix>",
+      "key prefix in a shared Redis (one cluster per prefix)",
+      process.env.K8TS_STORE_PREFIX,
+    )
     .action(async (options: UpOptions) => {
       await up(options);
     });
@@ -97,6 +117,9 @@ export async function up(
         "--allow-anonymous",
         "--ready-fd",
         "3",
+        ...(options.store === undefined ? [] : ["--store", options.store]),
+        ...(options.bus === undefined ? [] : ["--bus", options.bus]),
+        ...(options.storePrefix === undefined ? [] : ["--store-prefix", options.storePrefix]),
       ],
       logFile: join(logs, "apiserver.log"),
     });
@@ -123,6 +146,32 @@ export async function up(
     : [];
   const server = addresses[0] ?? options.listen;
 
+  try {
+    await supervisor.start({
+      name: "scheduler",
+      command: process.execPath,
+      args: [
+        "--import",
+        import.meta.resolve("@k8ts/sdk/telemetry/register"),
+        componentMain("@k8ts/scheduler/main"),
+        "--server",
+        server,
+        "--ready-fd",
+        "3",
+      ],
+      logFile: join(logs, "scheduler.log"),
+    });
+  } catch (e) {
+    await supervisor.stop();
+    if (e instanceof ChildFailedError)
+      throw new CliFailure([
+        `error: the ${e.message}`,
+        `--- last lines of ${join(logs, `${e.child}.log`)} ---`,
+        e.logTail,
+      ]);
+    throw e;
+  }
+
   const path = configPath();
   await saveConfig(
     useContext(
@@ -138,7 +187,10 @@ export async function up(
   };
   say("k8ts is up.");
   say(`  API server  ${server}  (logs: ${shown(join(logs, "apiserver.log"))})`);
-  say(`  data        ${shown(dataDir)}  (kept: the next k8ts up finds the same objects)`);
+  say(`  scheduler   running     (logs: ${shown(join(logs, "scheduler.log"))})`);
+  if (options.store !== undefined && options.store !== "embedded")
+    say(`  store       ${options.store} (events over ${options.bus ?? "?"})`);
+  else say(`  data        ${shown(dataDir)}  (kept: the next k8ts up finds the same objects)`);
   say(`  context     "${options.contextName}" in ${path} (now the current context)`);
   say();
   say("Use it from another shell:");
@@ -147,6 +199,7 @@ export async function up(
   say("  k8ts get deploy,svc,ing -n blog");
   say(`  buf curl --protocol grpc --http2-prior-knowledge --list-services http://${server}`);
   say();
-  say("Only the control plane runs so far: no nodes run pods yet. Press Ctrl-C to stop.");
+  say("The control plane runs (apiserver, scheduler); no kubelets yet, so pods are scheduled");
+  say("to Nodes you create but do not start. Press Ctrl-C to stop.");
   await stopped;
 }

@@ -15,6 +15,9 @@ import {
 import { TokenAuthenticator } from "./auth/token-authenticator.js";
 import { ApiServer, DEFAULT_SERVING } from "./server/api-server.js";
 import { openEmbeddedStore } from "./storage/embedded/index.js";
+import { StoreUnavailableError } from "./storage/errors.js";
+import { openRedisStore, redactUrl } from "./storage/redis/index.js";
+import type { CommonStoreOptions, Store } from "./storage/store.js";
 
 const FLAGS = {
   listen: {
@@ -34,7 +37,21 @@ const FLAGS = {
     kind: "string",
     default: "embedded",
     env: "K8TS_STORE",
-    description: "store backend: embedded",
+    description:
+      "store backend: embedded, or redis://HOST:PORT[/DB] to share one Redis among several apiservers (needs --bus)",
+  },
+  bus: {
+    kind: "string",
+    default: "",
+    env: "K8TS_BUS",
+    description: "nats://HOST:PORT: event fan-out between apiservers (with --store redis://...)",
+  },
+  "store-prefix": {
+    kind: "string",
+    default: "k8ts",
+    env: "K8TS_STORE_PREFIX",
+    description:
+      "names this cluster's Redis keys and NATS subject, so several clusters can share them (letters, digits, _ and -)",
   },
   "service-cidr": {
     kind: "string",
@@ -139,20 +156,57 @@ async function main(): Promise<void> {
   }
   const log = createLogger({ component: "apiserver", level: flags["log-level"] });
   const telemetry = await startTelemetry({ serviceName: "k8ts-apiserver" });
-  if (flags.store !== "embedded") {
-    log.error({ store: flags.store }, "unsupported --store (this build has: embedded)");
-    process.exitCode = 2;
-    return;
-  }
-  await mkdir(flags["data-dir"], { recursive: true });
-  const store = await openEmbeddedStore({
-    dataDir: flags["data-dir"],
+  const storeOptions: CommonStoreOptions = {
     history: { windowMs: flags["history-window"] },
     onFailure: (err) => {
       log.fatal({ err }, "store failed; exiting so a supervisor restarts the apiserver");
       void shutdown(1);
     },
-  });
+  };
+  let store: Store;
+  if (flags.store === "embedded") {
+    await mkdir(flags["data-dir"], { recursive: true });
+    store = await openEmbeddedStore({ dataDir: flags["data-dir"], ...storeOptions });
+  } else if (/^rediss?:\/\//.test(flags.store)) {
+    if (!/^nats:\/\//.test(flags.bus)) {
+      log.error(
+        { store: flags.store, bus: flags.bus },
+        "--store redis://... needs --bus nats://HOST:PORT",
+      );
+      process.exitCode = 2;
+      return;
+    }
+    try {
+      store = await openRedisStore({
+        redisUrl: flags.store,
+        natsUrl: flags.bus,
+        prefix: flags["store-prefix"],
+        logger: log.child({ subsystem: "store" }),
+        ...storeOptions,
+      });
+    } catch (err) {
+      if (!(err instanceof StoreUnavailableError)) throw err;
+      log.error(
+        { err, service: err.service, address: err.address },
+        `cannot reach ${err.service === "redis" ? "Redis (--store)" : "NATS (--bus)"} at ${err.address}`,
+      );
+      process.stderr.write(`k8ts-apiserver: ${err.message}\n`);
+      process.exitCode = 1;
+      await telemetry.shutdown();
+      return;
+    }
+    log.info(
+      { store: redactUrl(flags.store), bus: redactUrl(flags.bus), prefix: flags["store-prefix"] },
+      "using the Redis store",
+    );
+  } else {
+    log.error(
+      { store: flags.store },
+      "unsupported --store (embedded, or redis://HOST:PORT[/DB] with --bus nats://HOST:PORT)",
+    );
+    process.exitCode = 2;
+    return;
+  }
   const auth = await TokenAuthenticator.fromFile(
     flags["token-auth-file"],
     flags["allow-anonymous"],

@@ -550,13 +550,11 @@ describe("watch", () => {
     expect(initial.filter((e) => e.type === "ADDED")).toHaveLength(1200);
     expect(initial[1200]?.type).toBe("BOOKMARK");
     const replayed = await collect(
-      client
-        .kind("Pod")
-        .watch({
-          namespace: "many",
-          resourceVersion: before.metadata.resourceVersion,
-          signal: ac.signal,
-        }),
+      client.kind("Pod").watch({
+        namespace: "many",
+        resourceVersion: before.metadata.resourceVersion,
+        signal: ac.signal,
+      }),
       1200,
     );
     expect(new Set(replayed.map((e) => e.object.metadata?.name)).size).toBe(1200);

@@ -1,7 +1,7 @@
 // `k8ts up` as a new user meets it: start it, use the cluster with the CLI from another
 // "shell", stop it with Ctrl-C, and start it again on the same data.
 import { spawn, execFile, type ChildProcess } from "node:child_process";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -124,6 +124,53 @@ describe("k8ts up", () => {
     const unchanged = await k8ts("apply", "-f", BLOG);
     expect(unchanged.stdout).toContain("deployment.apps/blog unchanged");
     expect(await stopUp(second)).toBe(0);
+  });
+
+  it("schedules pods onto Nodes applied by hand, and says why a pod cannot fit", async () => {
+    const up = await startUp();
+    try {
+      const node = (name: string, memory: string): string => `apiVersion: v1
+kind: Node
+metadata:
+  name: ${name}
+  labels: {kubernetes.io/hostname: ${name}}
+status:
+  capacity: {cpu: "4", memory: ${memory}, pods: "110"}
+  allocatable: {cpu: "4", memory: ${memory}, pods: "110"}
+  conditions: [{type: Ready, status: "True"}]
+`;
+      const files = join(dir, "manifests");
+      await mkdir(files, { recursive: true });
+      await writeFile(join(files, "small-node.yaml"), node("small", "8Gi"));
+      await writeFile(join(files, "big-node.yaml"), node("big", "128Gi"));
+      await writeFile(
+        join(files, "hungry.yaml"),
+        `apiVersion: v1
+kind: Pod
+metadata: {name: hungry, namespace: default}
+spec:
+  containers:
+    - name: app
+      image: k8ts/hungry:1
+      resources: {requests: {memory: 64Gi}}
+`,
+      );
+      await k8ts("apply", "-f", join(files, "small-node.yaml"));
+      await k8ts("apply", "-f", join(files, "hungry.yaml"));
+      const why = await waitFor("the FailedScheduling reason", async () => {
+        const d = (await k8ts("describe", "pod", "hungry")).stdout;
+        return d.includes("FailedScheduling") ? d : undefined;
+      });
+      expect(why).toContain("0/1 nodes are available: 1 Insufficient memory.");
+      expect((await k8ts("get", "pod", "hungry")).stdout).toContain("Pending");
+      await k8ts("apply", "-f", join(files, "big-node.yaml"));
+      await waitFor("the pod to be bound to the big node", async () => {
+        const wide = (await k8ts("get", "pod", "hungry", "-o", "wide")).stdout;
+        return /\bbig\b/.test(wide) ? true : undefined;
+      });
+    } finally {
+      expect(await stopUp(up)).toBe(0);
+    }
   });
 
   it("restarts a component that crashes", async () => {

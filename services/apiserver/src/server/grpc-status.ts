@@ -6,7 +6,12 @@ import { SelectorParseError, ManifestError } from "@k8ts/sdk";
 import { Status } from "@k8ts/sdk/gen/google/rpc/status.js";
 import { BadRequest } from "@k8ts/sdk/gen/google/rpc/error_details.js";
 import { ApiError, InvalidError, type ApiErrorCode } from "../registry/api-errors.js";
-import { StoreClosedError, StoreFailedError, StoreError } from "../storage/errors.js";
+import {
+  StoreClosedError,
+  StoreFailedError,
+  StoreError,
+  StoreUnavailableError,
+} from "../storage/errors.js";
 
 const CODES: Readonly<Record<ApiErrorCode, status>> = {
   NOT_FOUND: status.NOT_FOUND,
@@ -42,7 +47,11 @@ export function toGrpcError(e: unknown): MappedError {
     );
   if (e instanceof InvalidError) return mapped(status.INVALID_ARGUMENT, e.message, e.violations);
   if (e instanceof ApiError) return mapped(CODES[e.code], e.message);
-  if (e instanceof StoreClosedError || e instanceof StoreFailedError)
+  if (
+    e instanceof StoreClosedError ||
+    e instanceof StoreFailedError ||
+    e instanceof StoreUnavailableError
+  )
     return mapped(status.UNAVAILABLE, "the apiserver's storage is unavailable; retry");
   if (e instanceof StoreError)
     return { ...mapped(status.INTERNAL, "internal storage error"), unexpected: true };

@@ -9,6 +9,7 @@ export type StoreErrorCode =
   | "COMPACTED"
   | "STORE_CLOSED"
   | "STORE_FAILED"
+  | "STORE_UNAVAILABLE"
   | "DATA_DIR_LOCKED"
   | "STORE_CORRUPT"
   | "INVALID_ARGUMENT";
@@ -102,6 +103,30 @@ export class StoreFailedError extends StoreError {
     return outcomeUnknown === this.outcomeUnknown
       ? this
       : new StoreFailedError(this.cause, outcomeUnknown);
+  }
+}
+
+/**
+ * A server the store depends on (Redis, NATS) cannot be reached or refused the operation
+ * for now. Nothing is wrong with the store itself: it reconnects on its own, and the
+ * caller retries. For a write, `outcomeUnknown` is true when the request may have reached
+ * the server before the connection failed: it may or may not have been applied, and a
+ * read after recovery tells. (gRPC UNAVAILABLE)
+ */
+export class StoreUnavailableError extends StoreError {
+  readonly code = "STORE_UNAVAILABLE";
+  constructor(
+    /** Which dependency: "redis" or "nats". */
+    readonly service: string,
+    /** Its address, without credentials. */
+    readonly address: string,
+    readonly outcomeUnknown: boolean,
+    cause: unknown,
+  ) {
+    super(
+      `${service} at ${address} is unavailable${outcomeUnknown ? " (this write may or may not have been applied)" : ""}: ${describe(cause)}`,
+      { cause },
+    );
   }
 }
 

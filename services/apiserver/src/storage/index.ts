@@ -2,3 +2,4 @@ export * from "./store.js";
 export * from "./errors.js";
 export { MAX_KEY_BYTES, MAX_VALUE_BYTES } from "./arguments.js";
 export * from "./embedded/index.js";
+export * from "./redis/index.js";

@@ -1,0 +1,282 @@
+#!/usr/bin/env node
+// k8ts-scheduler: places unbound pods on nodes. Informers and the cache run in every
+// process; only the holder of the Lease kube-system/k8ts-scheduler schedules, so a second
+// process is a hot standby that takes over when the leader's Lease expires. Flags have
+// environment equivalents (see --help). Exits cleanly on SIGTERM/SIGINT, and when the
+// supervisor's pipe (--ready-fd) closes.
+import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
+import {
+  ApiClient,
+  EventRecorder,
+  FlagError,
+  HelpRequested,
+  LeaderElector,
+  SharedInformerFactory,
+  createLogger,
+  openParentPipe,
+  parseFlags,
+  sleep,
+  startTelemetry,
+  type ComponentLogger,
+  type ParentPipe,
+} from "@k8ts/sdk";
+import { DEFAULT_SCHEDULER_NAME, Scheduler } from "./scheduler.js";
+import { StatusServer } from "./status-server.js";
+
+export const LEASE_NAMESPACE = "kube-system";
+export const LEASE_NAME = "k8ts-scheduler";
+
+const FLAGS = {
+  server: {
+    kind: "string",
+    default: "127.0.0.1:6443",
+    env: "K8TS_SERVER",
+    description: "host:port of the apiserver",
+  },
+  token: {
+    kind: "string",
+    default: "",
+    env: "K8TS_TOKEN",
+    description: "bearer token for the apiserver",
+  },
+  "scheduler-name": {
+    kind: "string",
+    default: DEFAULT_SCHEDULER_NAME,
+    env: "K8TS_SCHEDULER_NAME",
+    description: "schedule only pods whose spec.schedulerName is this",
+  },
+  // A string, not a boolean: the SDK's boolean flags cannot be turned off on the command
+  // line, and kube-scheduler users write --leader-elect=false.
+  "leader-elect": {
+    kind: "string",
+    default: "true",
+    env: "K8TS_LEADER_ELECT",
+    description: `true: schedule only while holding the Lease ${LEASE_NAMESPACE}/${LEASE_NAME}; false: always`,
+  },
+  "lease-duration": {
+    kind: "duration",
+    default: "15s",
+    env: "K8TS_LEASE_DURATION",
+    description: "how long standbys wait after the Lease last changed before taking it",
+  },
+  "renew-deadline": {
+    kind: "duration",
+    default: "10s",
+    env: "K8TS_RENEW_DEADLINE",
+    description: "how long the leader tries to renew before it stops scheduling",
+  },
+  "retry-period": {
+    kind: "duration",
+    default: "2s",
+    env: "K8TS_RETRY_PERIOD",
+    description: "interval of renewals and of attempts to acquire the Lease",
+  },
+  "pod-initial-backoff": {
+    kind: "duration",
+    default: "1s",
+    env: "K8TS_POD_INITIAL_BACKOFF",
+    description: "back-off of a pod after its first failed attempt (doubles per attempt)",
+  },
+  "pod-max-backoff": {
+    kind: "duration",
+    default: "10s",
+    env: "K8TS_POD_MAX_BACKOFF",
+    description: "longest back-off of a pod",
+  },
+  "pod-max-in-unschedulable": {
+    kind: "duration",
+    default: "5m",
+    env: "K8TS_POD_MAX_IN_UNSCHEDULABLE",
+    description: "unschedulable pods are retried after this long even if nothing changed",
+  },
+  "percentage-of-nodes-to-score": {
+    kind: "int",
+    default: 0,
+    env: "K8TS_PERCENTAGE_OF_NODES_TO_SCORE",
+    description:
+      "share of the nodes (1-100) to find feasible before scoring, in clusters of 100+ nodes; 0 adapts it to the cluster size",
+  },
+  "status-listen": {
+    kind: "string",
+    default: "",
+    env: "K8TS_SCHEDULER_STATUS_LISTEN",
+    description:
+      "host:port of the HTTP status endpoint (/healthz, /statusz); port 0 picks one; empty: off",
+  },
+  "ready-fd": {
+    kind: "int",
+    default: -1,
+    env: "K8TS_READY_FD",
+    description:
+      "fd of the supervisor's pipe: readiness is reported on it, and its EOF stops the scheduler",
+  },
+  "log-level": {
+    kind: "string",
+    default: "info",
+    env: "K8TS_LOG_LEVEL",
+    description: "trace, debug, info, warn, error",
+  },
+} as const;
+
+function parseBoolean(name: string, text: string): boolean {
+  if (/^(1|true|yes)$/i.test(text)) return true;
+  if (/^(0|false|no)$/i.test(text)) return false;
+  throw new FlagError(`--${name}: ${JSON.stringify(text)} is not true or false`);
+}
+
+async function main(): Promise<void> {
+  let flags;
+  let leaderElect: boolean;
+  try {
+    flags = parseFlags(
+      "k8ts-scheduler",
+      "Places unbound pods on nodes: filters, scores, binds; one leader at a time.",
+      FLAGS,
+    );
+    leaderElect = parseBoolean("leader-elect", flags["leader-elect"]);
+    const pct = flags["percentage-of-nodes-to-score"];
+    if (pct < 0 || pct > 100)
+      throw new FlagError(`--percentage-of-nodes-to-score: ${pct} is not between 0 and 100`);
+    if (
+      flags["pod-initial-backoff"] <= 0 ||
+      flags["pod-max-backoff"] < flags["pod-initial-backoff"]
+    )
+      throw new FlagError("--pod-max-backoff must be at least --pod-initial-backoff (> 0)");
+    if (
+      flags["lease-duration"] <= flags["renew-deadline"] ||
+      flags["renew-deadline"] <= flags["retry-period"] * 1.2
+    )
+      throw new FlagError(
+        "need --lease-duration > --renew-deadline > 1.2 x --retry-period (defaults 15s, 10s, 2s)",
+      );
+  } catch (e) {
+    if (e instanceof HelpRequested) {
+      process.stdout.write(`${e.text}\n`);
+      return;
+    }
+    if (e instanceof FlagError) {
+      process.stderr.write(`k8ts-scheduler: ${e.message}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    throw e;
+  }
+  const log = createLogger({ component: "scheduler", level: flags["log-level"] });
+  const telemetry = await startTelemetry({ serviceName: "k8ts-scheduler" });
+  const identity = `${hostname()}_${process.pid}_${randomBytes(3).toString("hex")}`;
+  const client = new ApiClient({ server: flags.server, token: flags.token });
+  const informers = new SharedInformerFactory(client, { logger: log });
+  const recorder = new EventRecorder({
+    client,
+    component: "default-scheduler",
+    reportingInstance: identity,
+    logger: log,
+  });
+  const scheduler = new Scheduler({
+    client,
+    informers,
+    recorder,
+    logger: log,
+    schedulerName: flags["scheduler-name"],
+    percentageOfNodesToScore: flags["percentage-of-nodes-to-score"],
+    podInitialBackoffMs: flags["pod-initial-backoff"],
+    podMaxBackoffMs: flags["pod-max-backoff"],
+    podMaxInUnschedulableMs: flags["pod-max-in-unschedulable"],
+  });
+
+  let status: StatusServer | undefined;
+  let statusAddress: string | undefined;
+  if (flags["status-listen"] !== "") {
+    status = new StatusServer(() => ({
+      identity,
+      synced: scheduler.synced(),
+      leading: scheduler.active,
+      nodes: scheduler.cache.nodes.map((n) => n.name).sort(),
+      queue: scheduler.queue.counts(),
+      metrics: { ...scheduler.metrics },
+    }));
+    try {
+      statusAddress = await status.listen(flags["status-listen"]);
+    } catch (e) {
+      client.close();
+      throw e;
+    }
+    log.info({ address: statusAddress }, "status endpoint listening");
+  }
+
+  const stop = new AbortController();
+  let pipe: ParentPipe | undefined;
+  const shutdown = (why: string): void => {
+    if (stop.signal.aborted) return;
+    log.info({ why }, "shutting down");
+    stop.abort();
+  };
+  process.on("SIGTERM", () => shutdown("SIGTERM"));
+  process.on("SIGINT", () => shutdown("SIGINT"));
+  if (flags["ready-fd"] >= 0) {
+    pipe = openParentPipe(flags["ready-fd"]);
+    pipe.onParentGone(() => shutdown("supervisor went away"));
+  }
+
+  informers.start(stop.signal);
+  scheduler.start(stop.signal);
+  log.info({ server: flags.server, identity }, "waiting for the informers to sync");
+  if (await scheduler.waitForSync(stop.signal)) {
+    pipe?.ready({ identity, ...(statusAddress === undefined ? {} : { statusAddress }) });
+    log.info({ identity, leaderElect }, "ready");
+    if (leaderElect) await lead(flags, identity, client, scheduler, log, stop.signal);
+    else await scheduler.run(stop.signal);
+  }
+
+  await informers.whenStopped();
+  await status?.close();
+  await recorder.shutdown();
+  client.close();
+  await telemetry.shutdown();
+  log.info("stopped");
+  pipe?.close();
+}
+
+/** Campaigns for the Lease and schedules while holding it; stands again after losing it. */
+async function lead(
+  flags: { "lease-duration": number; "renew-deadline": number; "retry-period": number },
+  identity: string,
+  client: ApiClient,
+  scheduler: Scheduler,
+  log: ComponentLogger,
+  signal: AbortSignal,
+): Promise<void> {
+  let work: Promise<void> | undefined;
+  const elector = new LeaderElector({
+    client,
+    namespace: LEASE_NAMESPACE,
+    name: LEASE_NAME,
+    identity,
+    leaseDurationMs: flags["lease-duration"],
+    renewDeadlineMs: flags["renew-deadline"],
+    retryPeriodMs: flags["retry-period"],
+    logger: log,
+    callbacks: {
+      onStartedLeading: (leading) => {
+        log.info({ identity }, "leading: scheduling");
+        work = scheduler.run(leading);
+        return work;
+      },
+      onStoppedLeading: () => log.info({ identity }, "stopped leading"),
+      onNewLeader: (leader) => log.info({ leader }, "leader"),
+    },
+  });
+  while (!signal.aborted) {
+    await elector.run(signal);
+    // The loop stops when leading ends; let it finish its binds before standing again.
+    await work;
+    // Lost the Lease (not stopping): stand again after a pause.
+    if (!signal.aborted) await sleep(flags["retry-period"], signal);
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`k8ts-scheduler: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exitCode = 1;
+});

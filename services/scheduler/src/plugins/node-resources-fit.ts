@@ -1,0 +1,59 @@
+// NodeResourcesFit: the pod's requests (init container max semantics) must fit in the
+// node's allocatable minus what the pods already there (bound or assumed) request, for
+// every resource the pod requests; and the node must have room for one more pod
+// (allocatable "pods"). Every shortage is a reason: "Insufficient cpu", "Too many pods".
+import type { ClusterEvent } from "../framework/cluster-event.js";
+import type { NodeInfo } from "../framework/node-info.js";
+import type { PodInfo } from "../framework/pod-info.js";
+import { stateKey, type CycleState } from "../framework/cycle-state.js";
+import {
+  unschedulable,
+  type FilterPlugin,
+  type PreFilterPlugin,
+  type Status,
+} from "../framework/plugin.js";
+import { CPU, EPHEMERAL_STORAGE, MEMORY, PODS } from "../framework/resources.js";
+
+export const TOO_MANY_PODS_REASON = "Too many pods";
+
+export function insufficient(resource: string): string {
+  return `Insufficient ${resource}`;
+}
+
+/** Kubernetes reports cpu, memory and ephemeral-storage first, then other resources. */
+const FIRST = [CPU, MEMORY, EPHEMERAL_STORAGE];
+
+/** The pod's requested resources in reporting order, with their amounts. */
+type Wanted = readonly (readonly [string, bigint])[];
+
+const WANTED = stateKey<Wanted>("NodeResourcesFit");
+
+function wanted(pod: PodInfo): Wanted {
+  const names = [
+    ...FIRST.filter((r) => pod.requests.has(r)),
+    ...[...pod.requests.keys()].filter((r) => !FIRST.includes(r) && r !== PODS).sort(),
+  ];
+  return names
+    .map((name) => [name, pod.requests.get(name) ?? 0n] as const)
+    .filter(([, v]) => v > 0n);
+}
+
+export class NodeResourcesFit implements PreFilterPlugin, FilterPlugin {
+  readonly name = "NodeResourcesFit";
+  readonly events: readonly ClusterEvent[] = ["NodeAdd", "NodeUpdate", "AssignedPodDelete"];
+
+  preFilter(state: CycleState, pod: PodInfo): Status | undefined {
+    state.write(WANTED, wanted(pod));
+    return undefined;
+  }
+
+  filter(state: CycleState, pod: PodInfo, node: NodeInfo): Status | undefined {
+    let reasons: string[] | undefined;
+    if (node.podCount + 1 > node.allowedPods) reasons = [TOO_MANY_PODS_REASON];
+    for (const [name, want] of state.read(WANTED) ?? wanted(pod)) {
+      const free = (node.allocatable.get(name) ?? 0n) - (node.requested.get(name) ?? 0n);
+      if (want > free) (reasons ??= []).push(insufficient(name));
+    }
+    return reasons === undefined ? undefined : unschedulable(...reasons);
+  }
+}
