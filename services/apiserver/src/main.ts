@@ -99,7 +99,14 @@ const FLAGS = {
     kind: "int",
     default: DEFAULT_SERVING.watchQueueLimit,
     env: "K8TS_WATCH_QUEUE_LIMIT",
-    description: "events queued for a watcher that is not reading before its stream is closed",
+    description: "live events queued for a watcher that is not reading before it may be closed",
+  },
+  "watch-slow-grace": {
+    kind: "duration",
+    default: "5s",
+    env: "K8TS_WATCH_SLOW_GRACE",
+    description:
+      "how long a watcher over its queue limit may go without reading before its stream is closed",
   },
   "bookmark-interval": {
     kind: "duration",
@@ -219,6 +226,7 @@ async function main(): Promise<void> {
     historyWindowMs: flags["history-window"],
     maxInflight: flags["max-inflight"],
     watchQueueLimit: flags["watch-queue-limit"],
+    watchSlowGraceMs: flags["watch-slow-grace"],
     bookmarkIntervalMs: flags["bookmark-interval"],
     watchTimeoutMinMs: flags["watch-timeout-min"],
     watchTimeoutMaxMs: flags["watch-timeout-max"],

@@ -21,6 +21,10 @@ export class ServiceAllocations implements WriteHooks {
     private readonly nodePorts: RangeAllocator,
   ) {}
 
+  appliesTo(kind: KindInfo): boolean {
+    return isService(kind);
+  }
+
   /** The repair pass: run at start, before serving, with every stored Service. */
   async repair(services: readonly Service[]): Promise<{ allocated: number; released: number }> {
     const ips = new Set(await this.clusterIPs.load());

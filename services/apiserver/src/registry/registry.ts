@@ -162,7 +162,13 @@ export class Registry {
     const prepared = this.admit(kind, strategy, object, undefined);
     if (kind.namespaced) await this.checkNamespaceOpen(meta.namespace);
     const pm = prepared.metadata ?? emptyMeta();
-    if (!generated && (await this.store.get(objectKey(kind, pm.namespace, pm.name))) !== undefined)
+    // A dry run, or a create whose hooks reserve something (a ClusterIP), learns of a
+    // duplicate before doing so; other creates learn it from the store's conditional create.
+    if (
+      !generated &&
+      (options.dryRun === true || this.hooks.appliesTo?.(kind) === true) &&
+      (await this.store.get(objectKey(kind, pm.namespace, pm.name))) !== undefined
+    )
       throw new AlreadyExistsError(kind.kind, pm.name, pm.namespace);
     const rollback = await this.hooks.beforeCreate?.(kind, prepared, options.dryRun === true);
     if (options.dryRun === true) return { object: prepared, revision: 0 };
@@ -455,9 +461,17 @@ export class Registry {
   private async checkNamespaceOpen(namespace: string): Promise<void> {
     const nsKind = lookupKind("Namespace");
     if (nsKind === undefined) return;
-    const kv = await this.store.get(objectKey(nsKind, "", namespace));
-    if (kv === undefined) throw new NotFoundError("Namespace", namespace);
-    const ns = decodeStored(kv.key, kv.value).object as Namespace;
+    // The watch cache answers almost always (as Kubernetes' namespace lifecycle admission
+    // uses its informer); a namespace created a moment ago may not be there yet: the store
+    // decides then.
+    const key = objectKey(nsKind, "", namespace);
+    let object = this.cache.get(key)?.object;
+    if (object === undefined) {
+      const kv = await this.store.get(key);
+      if (kv === undefined) throw new NotFoundError("Namespace", namespace);
+      object = decodeStored(kv.key, kv.value).object;
+    }
+    const ns: Namespace = object;
     if (ns.metadata?.deletionTimestamp !== undefined || ns.status?.phase === "Terminating")
       throw new FailedPreconditionError(
         `unable to create new content in namespace ${namespace} because it is being terminated`,

@@ -11,6 +11,8 @@ export interface UpdateHookResult {
 }
 
 export interface WriteHooks {
+  /** Whether the hooks act on objects of this kind at all. */
+  appliesTo?(kind: KindInfo): boolean;
   /** May change the object; returns how to undo its reservations. */
   beforeCreate?(
     kind: KindInfo,

@@ -45,6 +45,7 @@ export interface ApiServerOptions extends ServingOptions {
 export const DEFAULT_SERVING: ServingOptions = {
   maxInflight: 400,
   watchQueueLimit: 1000,
+  watchSlowGraceMs: 5_000,
   bookmarkIntervalMs: 60_000,
   watchTimeoutMinMs: 5 * 60_000,
   watchTimeoutMaxMs: 10 * 60_000,

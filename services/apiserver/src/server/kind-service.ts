@@ -24,8 +24,10 @@ import type { Patcher } from "./patcher.js";
 export interface ServingOptions {
   /** Concurrent unary requests before RESOURCE_EXHAUSTED. */
   readonly maxInflight: number;
-  /** Events a Watch may queue for a client that is not reading. */
+  /** Events a Watch may queue for a client that is not reading... */
   readonly watchQueueLimit: number;
+  /** ...for longer than this before its stream is closed. */
+  readonly watchSlowGraceMs: number;
   /** Interval of periodic bookmarks. */
   readonly bookmarkIntervalMs: number;
   /** Watches end after a random time in [min, max] (clients re-watch from their version). */
@@ -248,6 +250,7 @@ async function startWatch(
   const timers: { timeout?: NodeJS.Timeout; bookmarks?: NodeJS.Timeout } = {};
   const stream = new WatchStream(call, {
     maxQueued: ctx.options.watchQueueLimit,
+    slowGraceMs: ctx.options.watchSlowGraceMs,
     bookmarks: req.allowWatchBookmarks,
     onEnd: () => {
       clearTimeout(timers.timeout);

@@ -8,7 +8,10 @@ import type { WatchDelivery, WatchHandle, WatchSink } from "../watch-cache/watch
 import { toGrpcError } from "./grpc-status.js";
 
 export interface WatchStreamOptions {
+  /** Live events a watcher may have queued before it counts as not reading... */
   readonly maxQueued: number;
+  /** ...for longer than this (a burst the client is draining is not slowness). */
+  readonly slowGraceMs: number;
   /** Send periodic bookmarks (allowWatchBookmarks). */
   readonly bookmarks: boolean;
   readonly onEnd: () => void;
@@ -19,6 +22,8 @@ export class WatchStream implements WatchSink {
   /** Initial events or replayed history, written as the client reads, before live events. */
   private pending: Iterator<WatchDelivery> | undefined;
   private paused = false;
+  /** When the client last stopped taking writes (performance.now()), while paused. */
+  private pausedSince = 0;
   private ended = false;
   private lastRevision = 0;
   handle: WatchHandle | undefined;
@@ -51,7 +56,12 @@ export class WatchStream implements WatchSink {
     const bytes = d.bytes();
     if (this.paused || this.pending !== undefined) {
       // Only live events count against the limit: a large backlog is read lazily.
-      if (this.queue.length >= this.options.maxQueued) {
+      // Slow means: over the limit and not draining for a while. Far over it (ten
+      // times) ends the stream at once, whatever the time, to bound memory.
+      const over = this.queue.length >= this.options.maxQueued;
+      const stalled =
+        this.paused && performance.now() - this.pausedSince > this.options.slowGraceMs;
+      if ((over && stalled) || this.queue.length >= this.options.maxQueued * 10) {
         this.fail(
           status.RESOURCE_EXHAUSTED,
           `watch closed: the client is not reading (${this.queue.length} events queued); re-watch from resourceVersion ${this.lastRevision}`,
@@ -61,7 +71,12 @@ export class WatchStream implements WatchSink {
       this.queue.push(bytes);
       return;
     }
-    if (!this.call.write(bytes)) this.paused = true;
+    if (!this.call.write(bytes)) this.pause();
+  }
+
+  private pause(): void {
+    this.paused = true;
+    this.pausedSince = performance.now();
   }
 
   /** A periodic bookmark, if the client asked for them. */
@@ -85,14 +100,14 @@ export class WatchStream implements WatchSink {
       }
       this.lastRevision = Math.max(this.lastRevision, next.value.revision);
       if (!this.call.write(next.value.bytes())) {
-        this.paused = true;
+        this.pause();
         return;
       }
     }
     while (this.queue.length > 0 && !this.ended) {
       const next = this.queue.shift();
       if (next !== undefined && !this.call.write(next)) {
-        this.paused = true;
+        this.pause();
         return;
       }
     }

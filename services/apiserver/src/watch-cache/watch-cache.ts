@@ -105,6 +105,8 @@ export interface WatchCacheOptions {
 
 export const INITIAL_EVENTS_END_ANNOTATION = "k8s.io/initial-events-end";
 
+const YIELD_EVERY_EVENTS = 64;
+
 interface Waiter {
   readonly revision: number;
   readonly resolve: () => void;
@@ -202,10 +204,14 @@ export class WatchCache {
   ): Promise<void> {
     try {
       if (first !== undefined && first.done !== true) this.apply(first.value);
-      for (;;) {
+      for (let applied = 1; ; applied++) {
         const r = await iterator.next();
         if (r.done === true) return;
         this.apply(r.value);
+        // The store hands out a backlog of events without turning the event loop; give
+        // sockets a turn now and then so watchers can drain between events of a burst.
+        if (applied % YIELD_EVERY_EVENTS === 0)
+          await new Promise((resolve) => setImmediate(resolve));
       }
     } catch (e) {
       if (this.abort.signal.aborted) return;
