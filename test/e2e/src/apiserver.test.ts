@@ -21,7 +21,14 @@ let client: ApiClient;
 
 beforeAll(async () => {
   server = await ApiServerProcess.start({
-    args: ["--bookmark-interval", "200ms", "--watch-queue-limit", "50", "--watch-slow-grace", "300ms"],
+    args: [
+      "--bookmark-interval",
+      "200ms",
+      "--watch-queue-limit",
+      "50",
+      "--watch-slow-grace",
+      "300ms",
+    ],
   });
   client = new ApiClient({ server: server.address });
 });
