@@ -525,6 +525,36 @@ describe("watch", () => {
     ]);
   });
 
+  it("delivers a node's pods to a watch on spec.nodeName across namespaces, as a kubelet needs", async () => {
+    const start = await client.kind("Pod").list({ resourceVersion: "" });
+    const ac = new AbortController();
+    const events = collect(
+      client
+        .kind("Pod")
+        .watch({
+          fieldSelector: "spec.nodeName=node-k",
+          resourceVersion: start.metadata.resourceVersion,
+          signal: ac.signal,
+        }),
+      2,
+    );
+    const p = await client.kind("Pod").create(pod("kubelet-pod", "watched"));
+    await client.kind("Pod").create(pod("elsewhere", "watched"));
+    await client.kind("Pod").bind("elsewhere", "node-other", { namespace: "watched" });
+    await client
+      .kind("Pod")
+      .bind("kubelet-pod", "node-k", { namespace: "watched", uid: p.metadata?.uid });
+    await client
+      .kind("Pod")
+      .delete("kubelet-pod", { namespace: "watched", options: { gracePeriodSeconds: 0 } });
+    const got = await events;
+    ac.abort();
+    expect(got.map((e) => `${e.type} ${e.object.metadata?.name ?? ""}`)).toEqual([
+      "ADDED kubelet-pod",
+      "DELETED kubelet-pod",
+    ]);
+  });
+
   it("sends periodic bookmarks to watchers that allow them", async () => {
     const ac = new AbortController();
     const it = client.kind("Pod").watch({

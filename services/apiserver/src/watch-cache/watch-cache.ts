@@ -20,6 +20,7 @@ import { GoneError, TimeoutError, UnavailableError } from "../registry/api-error
 import { decodeStored, type ApiObject } from "../registry/envelope.js";
 import { REGISTRY_PREFIX, pluralOfKey } from "../registry/keys.js";
 import { encodeMetadataOnly, encodeWatchEvent } from "./watch-encoding.js";
+import { WatcherIndex } from "./watcher-index.js";
 
 export type EventType = "ADDED" | "MODIFIED" | "DELETED";
 
@@ -136,7 +137,8 @@ export class WatchCache {
   /** Per plural: keys sorted, rebuilt lazily after adds and deletes. */
   private readonly sorted = new Map<string, CachedObject[] | undefined>();
   private readonly kindsByPlural = new Map<string, KindInfo>();
-  private readonly watchers = new Map<string, Set<Registered>>();
+  /** Per plural: the watchers, indexed by namespace and node (watcher-index.ts). */
+  private readonly watchers = new Map<string, WatcherIndex<Registered>>();
   private history: CacheEvent[] = [];
   private revisionValue = 0;
   /** Events at or below this revision are not in history (it starts just after it). */
@@ -230,8 +232,8 @@ export class WatchCache {
       w.reject(new UnavailableError("the apiserver's cache failed; retry", { cause: error }));
     }
     this.waiters = [];
-    for (const set of this.watchers.values())
-      for (const r of set)
+    for (const index of this.watchers.values())
+      for (const r of index.all())
         if (!r.closed) r.sink.terminate(new UnavailableError("watch cache failed; re-watch"));
     this.options.onFailure?.(error);
   }
@@ -404,13 +406,13 @@ export class WatchCache {
       // A version ahead of the cache (the caller waited for it with waitFor) has no backlog.
       sink.backlog(replay(this.history.slice(this.firstAfter(from)), filter));
     }
-    let set = this.watchers.get(filter.kind.plural);
-    if (set === undefined) {
-      set = new Set();
-      this.watchers.set(filter.kind.plural, set);
+    let index = this.watchers.get(filter.kind.plural);
+    if (index === undefined) {
+      index = new WatcherIndex<Registered>();
+      this.watchers.set(filter.kind.plural, index);
     }
-    set.add(registered);
-    const watchers = set;
+    index.add(registered);
+    const watchers = index;
     return {
       close: () => {
         registered.closed = true;
@@ -432,9 +434,12 @@ export class WatchCache {
   }
 
   private dispatch(plural: string, event: CacheEvent): void {
-    const set = this.watchers.get(plural);
-    if (set === undefined) return;
-    for (const r of set) this.deliverEvent(r, event);
+    const index = this.watchers.get(plural);
+    if (index === undefined || index.size === 0) return;
+    const namespace = event.current.object.metadata?.namespace ?? "";
+    const nodeNow = event.current.fields["spec.nodeName"];
+    const nodeBefore = event.previous?.fields["spec.nodeName"];
+    for (const r of index.candidates(namespace, nodeNow, nodeBefore)) this.deliverEvent(r, event);
   }
 
   private deliverEvent(r: Registered, event: CacheEvent): void {
@@ -451,7 +456,7 @@ export class WatchCache {
   /** Number of registered watchers (metrics, tests). */
   watcherCount(): number {
     let n = 0;
-    for (const s of this.watchers.values()) n += s.size;
+    for (const index of this.watchers.values()) n += index.size;
     return n;
   }
 
