@@ -529,13 +529,11 @@ describe("watch", () => {
     const start = await client.kind("Pod").list({ resourceVersion: "" });
     const ac = new AbortController();
     const events = collect(
-      client
-        .kind("Pod")
-        .watch({
-          fieldSelector: "spec.nodeName=node-k",
-          resourceVersion: start.metadata.resourceVersion,
-          signal: ac.signal,
-        }),
+      client.kind("Pod").watch({
+        fieldSelector: "spec.nodeName=node-k",
+        resourceVersion: start.metadata.resourceVersion,
+        signal: ac.signal,
+      }),
       2,
     );
     const p = await client.kind("Pod").create(pod("kubelet-pod", "watched"));
