@@ -26,3 +26,4 @@ export * from "./workqueue/index.js";
 export * from "./informer/index.js";
 export * from "./leader-election/index.js";
 export * from "./events/index.js";
+export * from "./process/child-readiness.js";

@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdir, open, readFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { Readable } from "node:stream";
+import { ChildNotReadyError, waitForReadiness } from "@k8ts/sdk";
 
 export interface ChildSpec {
   /** Short name: "apiserver". */
@@ -93,43 +94,19 @@ export class Supervisor {
     return readiness;
   }
 
-  private readyLine(spec: ChildSpec, child: ChildProcess, pipe: Readable): Promise<Readiness> {
-    const timeoutMs = spec.readyTimeoutMs ?? 30_000;
-    return new Promise((resolve, reject) => {
-      let buffered = "";
-      const fail = (reason: string): void => {
-        cleanup();
-        child.kill("SIGKILL");
-        void tail(spec.logFile).then((t) => reject(new ChildFailedError(spec.name, reason, t)));
-      };
-      const timer = setTimeout(
-        () => fail(`did not become ready within ${timeoutMs / 1000} s`),
-        timeoutMs,
-      );
-      const onData = (chunk: Buffer): void => {
-        buffered += chunk.toString("utf8");
-        const nl = buffered.indexOf("\n");
-        if (nl < 0) return;
-        cleanup();
-        try {
-          const line = JSON.parse(buffered.slice(0, nl)) as Readiness;
-          resolve(line);
-        } catch {
-          fail("reported readiness that is not JSON");
-        }
-      };
-      const onExit = (code: number | null, signal: string | null): void =>
-        fail(
-          `exited while starting (${signal === null ? `code ${String(code)}` : `signal ${signal}`})`,
-        );
-      const cleanup = (): void => {
-        clearTimeout(timer);
-        pipe.off("data", onData);
-        child.off("exit", onExit);
-      };
-      pipe.on("data", onData);
-      child.on("exit", onExit);
-    });
+  private async readyLine(
+    spec: ChildSpec,
+    child: ChildProcess,
+    pipe: Readable,
+  ): Promise<Readiness> {
+    try {
+      const line = await waitForReadiness(child, pipe, spec.readyTimeoutMs ?? 30_000);
+      return { ...line, ready: true };
+    } catch (e) {
+      if (!(e instanceof ChildNotReadyError)) throw e;
+      child.kill("SIGKILL");
+      throw new ChildFailedError(spec.name, e.reason, await tail(spec.logFile));
+    }
   }
 
   private exited(

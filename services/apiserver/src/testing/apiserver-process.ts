@@ -6,6 +6,7 @@ import { mkdtemp, open, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { ChildNotReadyError, waitForReadiness } from "@k8ts/sdk";
 import type { Readable } from "node:stream";
 
 const MAIN = fileURLToPath(new URL("../main.js", import.meta.url));
@@ -101,43 +102,26 @@ export class ApiServerProcess {
   }
 }
 
-function readyAddress(
+async function readyAddress(
   child: ChildProcess,
   pipe: Readable,
   timeoutMs: number,
   logFile: string,
 ): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let buffered = "";
-    const fail = (why: string): void => {
-      cleanup();
-      void readFile(logFile, "utf8").then(
-        (logs) =>
-          reject(
-            new Error(`apiserver did not become ready: ${why}\n--- log ---\n${logs.slice(-4000)}`),
-          ),
-        () => reject(new Error(`apiserver did not become ready: ${why}`)),
-      );
-    };
-    const timer = setTimeout(() => fail(`no readiness within ${timeoutMs} ms`), timeoutMs);
-    const onData = (chunk: Buffer): void => {
-      buffered += chunk.toString("utf8");
-      const nl = buffered.indexOf("\n");
-      if (nl < 0) return;
-      const line = JSON.parse(buffered.slice(0, nl)) as { addresses?: string[] };
-      const address = line.addresses?.[0];
-      cleanup();
-      if (address === undefined) reject(new Error("readiness line without an address"));
-      else resolve(address);
-    };
-    const onExit = (code: number | null, signal: string | null): void =>
-      fail(`exited (code ${code}, signal ${signal})`);
-    const cleanup = (): void => {
-      clearTimeout(timer);
-      pipe.off("data", onData);
-      child.off("exit", onExit);
-    };
-    pipe.on("data", onData);
-    child.on("exit", onExit);
-  });
+  let line: Record<string, unknown>;
+  try {
+    line = await waitForReadiness(child, pipe, timeoutMs);
+  } catch (e) {
+    if (!(e instanceof ChildNotReadyError)) throw e;
+    const logs = await readFile(logFile, "utf8").catch(() => "");
+    throw new Error(
+      `apiserver did not become ready: ${e.reason}\n--- log ---\n${logs.slice(-4000)}`,
+    );
+  }
+  const address: unknown = Array.isArray(line.addresses)
+    ? (line.addresses as unknown[])[0]
+    : undefined;
+  if (typeof address !== "string")
+    throw new Error(`readiness line without an address: ${JSON.stringify(line)}`);
+  return address;
 }

@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Readable } from "node:stream";
+import { ChildNotReadyError, waitForReadiness } from "@k8ts/sdk";
 import type { SchedulerStatus } from "../status-server.js";
 
 const MAIN = fileURLToPath(new URL("../main.js", import.meta.url));
@@ -155,50 +156,23 @@ export class SchedulerProcess {
   }
 }
 
-function readiness(
+async function readiness(
   child: ChildProcess,
   pipe: Readable,
   timeoutMs: number,
   logFile: string,
 ): Promise<{ identity: string; statusAddress: string }> {
-  return new Promise((resolve, reject) => {
-    let buffered = "";
-    const fail = (why: string): void => {
-      cleanup();
-      void readFile(logFile, "utf8").then(
-        (logs) =>
-          reject(
-            new Error(`scheduler did not become ready: ${why}\n--- log ---\n${logs.slice(-4000)}`),
-          ),
-        () => reject(new Error(`scheduler did not become ready: ${why}`)),
-      );
-    };
-    const timer = setTimeout(() => fail(`no readiness within ${timeoutMs} ms`), timeoutMs);
-    const onData = (chunk: Buffer): void => {
-      buffered += chunk.toString("utf8");
-      const nl = buffered.indexOf("\n");
-      if (nl < 0) return;
-      cleanup();
-      try {
-        const line = JSON.parse(buffered.slice(0, nl)) as {
-          identity?: unknown;
-          statusAddress?: unknown;
-        };
-        if (typeof line.identity !== "string" || typeof line.statusAddress !== "string")
-          reject(new Error(`readiness line without identity or status address: ${buffered}`));
-        else resolve({ identity: line.identity, statusAddress: line.statusAddress });
-      } catch (e) {
-        reject(e instanceof Error ? e : new Error(String(e)));
-      }
-    };
-    const onExit = (code: number | null, signal: string | null): void =>
-      fail(`exited (code ${code}, signal ${signal})`);
-    const cleanup = (): void => {
-      clearTimeout(timer);
-      pipe.off("data", onData);
-      child.off("exit", onExit);
-    };
-    pipe.on("data", onData);
-    child.on("exit", onExit);
-  });
+  let line: Record<string, unknown>;
+  try {
+    line = await waitForReadiness(child, pipe, timeoutMs);
+  } catch (e) {
+    if (!(e instanceof ChildNotReadyError)) throw e;
+    const logs = await readFile(logFile, "utf8").catch(() => "");
+    throw new Error(
+      `scheduler did not become ready: ${e.reason}\n--- log ---\n${logs.slice(-4000)}`,
+    );
+  }
+  if (typeof line.identity !== "string" || typeof line.statusAddress !== "string")
+    throw new Error(`readiness line without identity or status address: ${JSON.stringify(line)}`);
+  return { identity: line.identity, statusAddress: line.statusAddress };
 }
