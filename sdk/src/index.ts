@@ -27,3 +27,5 @@ export * from "./informer/index.js";
 export * from "./leader-election/index.js";
 export * from "./events/index.js";
 export * from "./process/child-readiness.js";
+export * from "./process/status-server.js";
+export * from "./process/component-process.js";

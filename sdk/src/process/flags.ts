@@ -153,3 +153,13 @@ export function parseFlags<T extends Record<string, FlagSpec>>(
   }
   return out as Flags<T>;
 }
+
+/**
+ * A true/false flag value ("true", "false", "1", "0", "yes", "no"). Flags that default to
+ * true are declared as strings and parsed with this, since users write `--leader-elect=false`.
+ */
+export function parseBooleanFlag(name: string, text: string): boolean {
+  if (/^(1|true|yes)$/i.test(text)) return true;
+  if (/^(0|false|no)$/i.test(text)) return false;
+  throw new FlagError(`--${name}: ${JSON.stringify(text)} is not true or false`);
+}

@@ -3,4 +3,4 @@
 export * from "./framework/index.js";
 export * from "./plugins/index.js";
 export * from "./scheduler.js";
-export * from "./status-server.js";
+export * from "./scheduler-status.js";

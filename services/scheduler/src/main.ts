@@ -11,18 +11,18 @@ import {
   EventRecorder,
   FlagError,
   HelpRequested,
-  LeaderElector,
   SharedInformerFactory,
+  StatusServer,
   createLogger,
+  leadWhileElected,
   openParentPipe,
+  parseBooleanFlag,
   parseFlags,
-  sleep,
   startTelemetry,
-  type ComponentLogger,
   type ParentPipe,
 } from "@k8ts/sdk";
 import { DEFAULT_SCHEDULER_NAME, Scheduler } from "./scheduler.js";
-import { StatusServer } from "./status-server.js";
+import type { SchedulerStatus } from "./scheduler-status.js";
 
 export const LEASE_NAMESPACE = "kube-system";
 export const LEASE_NAME = "k8ts-scheduler";
@@ -119,12 +119,6 @@ const FLAGS = {
   },
 } as const;
 
-function parseBoolean(name: string, text: string): boolean {
-  if (/^(1|true|yes)$/i.test(text)) return true;
-  if (/^(0|false|no)$/i.test(text)) return false;
-  throw new FlagError(`--${name}: ${JSON.stringify(text)} is not true or false`);
-}
-
 async function main(): Promise<void> {
   let flags;
   let leaderElect: boolean;
@@ -134,7 +128,7 @@ async function main(): Promise<void> {
       "Places unbound pods on nodes: filters, scores, binds; one leader at a time.",
       FLAGS,
     );
-    leaderElect = parseBoolean("leader-elect", flags["leader-elect"]);
+    leaderElect = parseBooleanFlag("leader-elect", flags["leader-elect"]);
     const pct = flags["percentage-of-nodes-to-score"];
     if (pct < 0 || pct > 100)
       throw new FlagError(`--percentage-of-nodes-to-score: ${pct} is not between 0 and 100`);
@@ -185,10 +179,10 @@ async function main(): Promise<void> {
     podMaxInUnschedulableMs: flags["pod-max-in-unschedulable"],
   });
 
-  let status: StatusServer | undefined;
+  let status: StatusServer<SchedulerStatus> | undefined;
   let statusAddress: string | undefined;
   if (flags["status-listen"] !== "") {
-    status = new StatusServer(() => ({
+    status = new StatusServer<SchedulerStatus>(() => ({
       identity,
       synced: scheduler.synced(),
       leading: scheduler.active,
@@ -225,7 +219,21 @@ async function main(): Promise<void> {
   if (await scheduler.waitForSync(stop.signal)) {
     pipe?.ready({ identity, ...(statusAddress === undefined ? {} : { statusAddress }) });
     log.info({ identity, leaderElect }, "ready");
-    if (leaderElect) await lead(flags, identity, client, scheduler, log, stop.signal);
+    if (leaderElect)
+      await leadWhileElected(
+        {
+          client,
+          namespace: LEASE_NAMESPACE,
+          name: LEASE_NAME,
+          identity,
+          leaseDurationMs: flags["lease-duration"],
+          renewDeadlineMs: flags["renew-deadline"],
+          retryPeriodMs: flags["retry-period"],
+          logger: log,
+          work: (leading) => scheduler.run(leading),
+        },
+        stop.signal,
+      );
     else await scheduler.run(stop.signal);
   }
 
@@ -236,44 +244,6 @@ async function main(): Promise<void> {
   await telemetry.shutdown();
   log.info("stopped");
   pipe?.close();
-}
-
-/** Campaigns for the Lease and schedules while holding it; stands again after losing it. */
-async function lead(
-  flags: { "lease-duration": number; "renew-deadline": number; "retry-period": number },
-  identity: string,
-  client: ApiClient,
-  scheduler: Scheduler,
-  log: ComponentLogger,
-  signal: AbortSignal,
-): Promise<void> {
-  let work: Promise<void> | undefined;
-  const elector = new LeaderElector({
-    client,
-    namespace: LEASE_NAMESPACE,
-    name: LEASE_NAME,
-    identity,
-    leaseDurationMs: flags["lease-duration"],
-    renewDeadlineMs: flags["renew-deadline"],
-    retryPeriodMs: flags["retry-period"],
-    logger: log,
-    callbacks: {
-      onStartedLeading: (leading) => {
-        log.info({ identity }, "leading: scheduling");
-        work = scheduler.run(leading);
-        return work;
-      },
-      onStoppedLeading: () => log.info({ identity }, "stopped leading"),
-      onNewLeader: (leader) => log.info({ leader }, "leader"),
-    },
-  });
-  while (!signal.aborted) {
-    await elector.run(signal);
-    // The loop stops when leading ends; let it finish its binds before standing again.
-    await work;
-    // Lost the Lease (not stopping): stand again after a pause.
-    if (!signal.aborted) await sleep(flags["retry-period"], signal);
-  }
 }
 
 main().catch((err: unknown) => {

@@ -1,18 +1,9 @@
-// A real scheduler process for tests: started like `k8ts up` starts it (detached from the
-// test's stdio, logs to a file, readiness and its leader-election identity reported on fd
-// 3), stopped with SIGTERM or killed with SIGKILL.
-import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtemp, open, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+// A real scheduler process for tests and benchmarks, started as `k8ts up` starts it.
 import { fileURLToPath } from "node:url";
-import type { Readable } from "node:stream";
-import { ChildNotReadyError, waitForReadiness } from "@k8ts/sdk";
-import type { SchedulerStatus } from "../status-server.js";
+import { ComponentProcess, type ComponentProcessOptions } from "@k8ts/sdk";
+import type { SchedulerStatus } from "../scheduler-status.js";
 
 const MAIN = fileURLToPath(new URL("../main.js", import.meta.url));
-// Preloaded as `k8ts up` does: traces when OTEL_EXPORTER_OTLP_ENDPOINT is set, else nothing.
-const TELEMETRY = import.meta.resolve("@k8ts/sdk/telemetry/register");
 
 /** Flags that make a test cluster react in milliseconds instead of seconds. */
 export const FAST_SCHEDULER_ARGS: readonly string[] = [
@@ -28,100 +19,62 @@ export const FAST_SCHEDULER_ARGS: readonly string[] = [
   "250ms",
 ];
 
-export interface SchedulerProcessOptions {
+export interface SchedulerProcessOptions extends Omit<
+  ComponentProcessOptions,
+  "main" | "name" | "args"
+> {
   /** host:port of the apiserver. */
   readonly server: string;
   /** Extra flags (after FAST_SCHEDULER_ARGS unless `fast` is false). */
   readonly args?: readonly string[];
   /** Prepend FAST_SCHEDULER_ARGS (default true). */
   readonly fast?: boolean;
-  readonly env?: NodeJS.ProcessEnv;
-  /** Flags for node itself, e.g. ["--cpu-prof", "--cpu-prof-dir=out"] (benchmarks). */
-  readonly nodeArgs?: readonly string[];
-  /** Where the log file goes (default: a fresh temp dir, removed by dispose()). */
-  readonly logDir?: string;
-  /** How long to wait for readiness (default 20 s). */
-  readonly readyTimeoutMs?: number;
 }
 
 export class SchedulerProcess {
-  private constructor(
-    readonly child: ChildProcess,
-    /** The identity it campaigns for the Lease with (kube-system/k8ts-scheduler). */
-    readonly identity: string,
-    /** host:port of its status endpoint (/healthz, /statusz). */
-    readonly statusAddress: string,
-    readonly logFile: string,
-    private readonly ownedDir: string | undefined,
-  ) {}
+  private constructor(readonly process: ComponentProcess<SchedulerStatus>) {}
 
   static async start(options: SchedulerProcessOptions): Promise<SchedulerProcess> {
-    const ownedDir =
-      options.logDir === undefined ? await mkdtemp(join(tmpdir(), "k8ts-scheduler-")) : undefined;
-    const dir = options.logDir ?? ownedDir ?? tmpdir();
-    const logFile = join(
-      dir,
-      `scheduler-${Date.now()}-${Math.random().toString(36).slice(2, 8)}.log`,
+    const { server, args, fast, ...rest } = options;
+    return new SchedulerProcess(
+      await ComponentProcess.start<SchedulerStatus>({
+        ...rest,
+        main: MAIN,
+        name: "scheduler",
+        args: ["--server", server, ...(fast === false ? [] : FAST_SCHEDULER_ARGS), ...(args ?? [])],
+      }),
     );
-    const log = await open(logFile, "a");
-    const child = spawn(
-      process.execPath,
-      [
-        ...(options.nodeArgs ?? []),
-        "--import",
-        TELEMETRY,
-        MAIN,
-        "--server",
-        options.server,
-        "--ready-fd",
-        "3",
-        "--status-listen",
-        "127.0.0.1:0",
-        ...(options.fast === false ? [] : FAST_SCHEDULER_ARGS),
-        ...(options.args ?? []),
-      ],
-      { stdio: ["ignore", log.fd, log.fd, "pipe"], env: { ...process.env, ...options.env } },
-    );
-    await log.close();
-    const pipe = child.stdio[3] as Readable | null;
-    if (pipe === null) throw new Error("no readiness pipe");
-    try {
-      const ready = await readiness(child, pipe, options.readyTimeoutMs ?? 20_000, logFile);
-      return new SchedulerProcess(child, ready.identity, ready.statusAddress, logFile, ownedDir);
-    } catch (e) {
-      child.kill("SIGKILL");
-      if (ownedDir !== undefined) await rm(ownedDir, { recursive: true, force: true });
-      throw e;
-    }
   }
 
+  get child(): ComponentProcess["child"] {
+    return this.process.child;
+  }
+  get identity(): string {
+    return this.process.identity;
+  }
+  get statusAddress(): string {
+    return this.process.statusAddress;
+  }
+  get logFile(): string {
+    return this.process.logFile;
+  }
   get running(): boolean {
-    return this.child.exitCode === null && this.child.signalCode === null;
+    return this.process.running;
   }
-
-  /** SIGTERM and wait for a clean exit; resolves with the exit code. */
   stop(): Promise<number | null> {
-    return this.signal("SIGTERM");
+    return this.process.stop();
   }
-
-  /** SIGKILL: no chance to release the Lease. */
-  async kill(): Promise<void> {
-    await this.signal("SIGKILL");
+  kill(): Promise<void> {
+    return this.process.kill();
   }
-
-  private signal(sig: NodeJS.Signals): Promise<number | null> {
-    if (!this.running) return Promise.resolve(this.child.exitCode);
-    return new Promise((resolve) => {
-      this.child.once("exit", (code) => resolve(code));
-      this.child.kill(sig);
-    });
+  status(): Promise<SchedulerStatus> {
+    return this.process.status();
   }
-
-  /** What the scheduler sees now (GET /statusz). */
-  async status(): Promise<SchedulerStatus> {
-    const res = await fetch(`http://${this.statusAddress}/statusz`);
-    if (!res.ok) throw new Error(`GET /statusz: ${res.status}`);
-    return (await res.json()) as SchedulerStatus;
+  logs(): Promise<string> {
+    return this.process.logs();
+  }
+  dispose(): Promise<void> {
+    return this.process.dispose();
   }
 
   /**
@@ -130,49 +83,16 @@ export class SchedulerProcess {
    */
   async waitForIdle(nodes: readonly string[], timeoutMs = 15_000): Promise<void> {
     const want = JSON.stringify([...nodes].sort());
-    const deadline = Date.now() + timeoutMs;
-    let last: SchedulerStatus | undefined;
-    for (;;) {
-      last = await this.status();
-      const q = last.queue;
-      const empty = q.active + q.backoff + q.unschedulable + q.inFlight === 0;
-      if (JSON.stringify(last.nodes) === want && empty) return;
-      if (Date.now() > deadline)
-        throw new Error(
-          `scheduler did not catch up within ${timeoutMs} ms: want nodes ${want}, last status ${JSON.stringify(last)}`,
+    await this.process.waitForStatus(
+      (s) => {
+        const q = s.queue;
+        return (
+          JSON.stringify(s.nodes) === want &&
+          q.active + q.backoff + q.unschedulable + q.inFlight === 0
         );
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  }
-
-  async logs(): Promise<string> {
-    return readFile(this.logFile, "utf8");
-  }
-
-  /** Kills the process (if running) and removes a log dir it created. */
-  async dispose(): Promise<void> {
-    await this.kill();
-    if (this.ownedDir !== undefined) await rm(this.ownedDir, { recursive: true, force: true });
-  }
-}
-
-async function readiness(
-  child: ChildProcess,
-  pipe: Readable,
-  timeoutMs: number,
-  logFile: string,
-): Promise<{ identity: string; statusAddress: string }> {
-  let line: Record<string, unknown>;
-  try {
-    line = await waitForReadiness(child, pipe, timeoutMs);
-  } catch (e) {
-    if (!(e instanceof ChildNotReadyError)) throw e;
-    const logs = await readFile(logFile, "utf8").catch(() => "");
-    throw new Error(
-      `scheduler did not become ready: ${e.reason}\n--- log ---\n${logs.slice(-4000)}`,
+      },
+      `caught up with nodes ${want} and an empty queue`,
+      timeoutMs,
     );
   }
-  if (typeof line.identity !== "string" || typeof line.statusAddress !== "string")
-    throw new Error(`readiness line without identity or status address: ${JSON.stringify(line)}`);
-  return { identity: line.identity, statusAddress: line.statusAddress };
 }

@@ -1,24 +1,24 @@
-// A small HTTP endpoint for supervisors and people: /healthz answers 200 once the
-// informers have synced (503 before), /statusz describes what the scheduler sees (leading
-// or not, the nodes in its cache, the queue, counters) as JSON. Tests use /statusz to wait
-// until the scheduler has caught up with the nodes they created.
+// A small HTTP endpoint every component serves for supervisors and people: /healthz and
+// /readyz answer 200 once the component's informers have synced (503 before), /statusz
+// describes what the component sees as JSON (what is in it is the component's choice).
+// Tests use /statusz to wait until a component has caught up with what they created.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 
-export interface SchedulerStatus {
+/** What every component's /statusz holds at least. */
+export interface ComponentStatus {
+  /** The identity it campaigns for its Lease with. */
   readonly identity: string;
+  /** Its informers have synced (it acts only from then on). */
   readonly synced: boolean;
+  /** It holds its Lease (or runs without leader election). */
   readonly leading: boolean;
-  /** Nodes the cache knows (candidates for scheduling), sorted. */
-  readonly nodes: readonly string[];
-  readonly queue: { active: number; backoff: number; unschedulable: number; inFlight: number };
-  readonly metrics: Readonly<Record<string, number>>;
 }
 
-export class StatusServer {
+export class StatusServer<T extends ComponentStatus = ComponentStatus> {
   private readonly server: Server;
 
-  constructor(private readonly status: () => SchedulerStatus) {
+  constructor(private readonly status: () => T) {
     this.server = createServer((req, res) => this.handle(req, res));
   }
 
