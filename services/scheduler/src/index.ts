@@ -4,3 +4,4 @@ export * from "./framework/index.js";
 export * from "./plugins/index.js";
 export * from "./scheduler.js";
 export * from "./scheduler-status.js";
+export * from "./phase-latencies.js";

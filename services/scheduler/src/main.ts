@@ -22,6 +22,7 @@ import {
   type ParentPipe,
 } from "@k8ts/sdk";
 import { DEFAULT_SCHEDULER_NAME, Scheduler } from "./scheduler.js";
+import { PhaseLatencies } from "./phase-latencies.js";
 import type { SchedulerStatus } from "./scheduler-status.js";
 
 export const LEASE_NAMESPACE = "kube-system";
@@ -167,6 +168,7 @@ async function main(): Promise<void> {
     reportingInstance: identity,
     logger: log,
   });
+  const latencies = new PhaseLatencies();
   const scheduler = new Scheduler({
     client,
     informers,
@@ -177,6 +179,7 @@ async function main(): Promise<void> {
     podInitialBackoffMs: flags["pod-initial-backoff"],
     podMaxBackoffMs: flags["pod-max-backoff"],
     podMaxInUnschedulableMs: flags["pod-max-in-unschedulable"],
+    onScheduled: (record) => latencies.record(record),
   });
 
   let status: StatusServer<SchedulerStatus> | undefined;
@@ -189,6 +192,7 @@ async function main(): Promise<void> {
       nodes: scheduler.cache.nodes.map((n) => n.name).sort(),
       queue: scheduler.queue.counts(),
       metrics: { ...scheduler.metrics },
+      latency: latencies.summary(),
     }));
     try {
       statusAddress = await status.listen(flags["status-listen"]);
