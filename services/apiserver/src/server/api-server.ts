@@ -70,7 +70,8 @@ export class ApiServer {
   async start(): Promise<void> {
     const cache = new WatchCache(this.store, {
       historyWindowMs: this.options.historyWindowMs,
-      onFailure: (e) => this.log.error({ err: e }, "watch cache failed"),
+      onFailure: (e) => this.log.error({ err: e }, "watch cache failed; reloading from the store"),
+      onRecovered: (revision) => this.log.info({ revision }, "watch cache reloaded"),
     });
     this.cache = cache;
     await cache.start();

@@ -102,6 +102,10 @@ export interface WatchCacheOptions {
   readonly waitTimeoutMs?: number;
   /** Called when the cache fails (its store watch ended with an error). */
   readonly onFailure?: (error: Error) => void;
+  /** Called when a failed cache has reloaded from the store and serves again. */
+  readonly onRecovered?: (revision: number) => void;
+  /** First and longest pause between attempts to reload after a failure (100 ms, 5 s). */
+  readonly recoveryBackoffMs?: { readonly initial: number; readonly max: number };
 }
 
 export const INITIAL_EVENTS_END_ANNOTATION = "k8s.io/initial-events-end";
@@ -147,6 +151,7 @@ export class WatchCache {
   private failure: Error | undefined;
   private readonly abort = new AbortController();
   private loop: Promise<void> | undefined;
+  private recovery: Promise<void> | undefined;
   private readonly windowMs: number;
   private readonly maxHistory: number;
   private readonly waitTimeoutMs: number;
@@ -168,6 +173,18 @@ export class WatchCache {
 
   /** Loads every object and the retained history, then follows the store. */
   async start(): Promise<void> {
+    await this.load();
+  }
+
+  /**
+   * (Re)builds the cache from the store: every object, and the history the store still
+   * retains, then follows the store from there. After a failure it starts from scratch
+   * (its watchers were ended and re-watch; versions still in the store's history resume).
+   */
+  private async load(): Promise<void> {
+    this.objects.clear();
+    this.sorted.clear();
+    this.history = [];
     const compact = await this.store.compactRevision();
     const scan = await this.store.scan({ prefix: REGISTRY_PREFIX });
     for (const kv of scan.items) {
@@ -235,7 +252,44 @@ export class WatchCache {
     for (const index of this.watchers.values())
       for (const r of index.all())
         if (!r.closed) r.sink.terminate(new UnavailableError("watch cache failed; re-watch"));
+    // The ended watchers' handles may still close later; they find nothing to remove.
+    this.watchers.clear();
     this.options.onFailure?.(error);
+    this.recovery = this.recover();
+  }
+
+  /**
+   * Reloads from the store with back-off until it works (or the cache stops): a failed
+   * store watch (the store was unreachable too long, or the cache fell behind its
+   * history) must not need an apiserver restart. Reads answer UNAVAILABLE meanwhile.
+   */
+  private async recover(): Promise<void> {
+    const backoff = this.options.recoveryBackoffMs ?? { initial: 100, max: 5_000 };
+    let delay = backoff.initial;
+    while (!this.abort.signal.aborted) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, delay);
+        this.abort.signal.addEventListener(
+          "abort",
+          () => {
+            clearTimeout(timer);
+            resolve();
+          },
+          { once: true },
+        );
+      });
+      if (this.abort.signal.aborted) return;
+      try {
+        await this.load();
+        this.failure = undefined;
+        this.options.onRecovered?.(this.revisionValue);
+        return;
+      } catch (e) {
+        if (this.abort.signal.aborted) return;
+        this.options.onFailure?.(e as Error);
+        delay = Math.min(delay * 2, backoff.max);
+      }
+    }
   }
 
   private decode(key: string, value: Uint8Array, revision: number): CachedObject | undefined {
@@ -340,6 +394,12 @@ export class WatchCache {
     this.waiters = still;
   }
 
+  /** A failed cache (reloading) answers nothing: its contents are partial or stale. */
+  private checkServing(): void {
+    if (this.failure !== undefined)
+      throw new UnavailableError("the apiserver's cache is reloading after a failure; retry");
+  }
+
   /** Resolves once the cache has applied `revision` (UNAVAILABLE/DEADLINE on failure). */
   waitFor(revision: number): Promise<void> {
     if (this.failure !== undefined)
@@ -360,11 +420,13 @@ export class WatchCache {
 
   /** One object, as of the cache's current revision. */
   get(key: string): CachedObject | undefined {
+    this.checkServing();
     return this.objects.get(key);
   }
 
   /** Every object of a kind (optionally one namespace) matching the selectors, in key order. */
   list(filter: WatchFilter): CachedObject[] {
+    this.checkServing();
     const all = this.sortedOf(filter.kind.plural);
     if (filter.namespace === "" && filter.labels === EVERYTHING && filter.fields === undefined)
       return [...all];
@@ -467,6 +529,7 @@ export class WatchCache {
       w.reject(new UnavailableError("the apiserver is shutting down"));
     }
     this.waiters = [];
+    await this.recovery;
     await this.loop;
   }
 }
