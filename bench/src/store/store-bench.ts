@@ -3,9 +3,12 @@
 // full load, and the ceiling: the same writes straight into raw LMDB as batched, synced
 // commits, measured in the same run on the same disk. The ratio is the figure that means
 // something on a noisy shared machine.
+// With `--backends redis` (default: both) the same workload runs through the Redis backend
+// against redis-benchmark on the same redis-server (redis-store-bench.ts).
 //
 //   node bench/dist/store/store-bench.js [--writes N] [--rounds N] [--writers N]
-//        [--value-bytes N] [--rate N] [--rate-seconds N] [--out FILE]
+//        [--value-bytes N] [--rate N] [--rate-seconds N] [--backends embedded,redis]
+//        [--out FILE]
 
 import { closeSync, fdatasyncSync, openSync, unlinkSync, writeSync } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -13,7 +16,18 @@ import { cpus, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { openEmbeddedStore, type Store, type WatchEvent } from "@k8ts/apiserver/storage";
+import { openEmbeddedStore } from "@k8ts/apiserver/storage";
+import { runRedisStoreBench, type RedisBenchResult } from "./redis-store-bench.js";
+import {
+  LatencyProbe,
+  best,
+  storeThroughput,
+  summarize,
+  valueFor,
+  type Latency,
+  type OpenedStore,
+  type ThroughputResult,
+} from "./store-workload.js";
 import { open } from "lmdb";
 
 interface Options {
@@ -23,21 +37,12 @@ interface Options {
   readonly valueBytes: number;
   readonly rate: number;
   readonly rateSeconds: number;
+  readonly backends: ReadonlySet<Backend>;
   readonly out: string;
 }
 
-interface Latency {
-  readonly samples: number;
-  readonly p50Ms: number;
-  readonly p99Ms: number;
-  readonly maxMs: number;
-}
-
-interface ThroughputResult {
-  readonly writes: number;
-  readonly seconds: number;
-  readonly writesPerSecond: number;
-}
+const BACKENDS = ["embedded", "redis"] as const;
+type Backend = (typeof BACKENDS)[number];
 
 const DEFAULT_OUT = fileURLToPath(new URL("../../out/store.json", import.meta.url));
 
@@ -50,6 +55,7 @@ function parseOptions(): Options {
       "value-bytes": { type: "string", default: "1024" },
       rate: { type: "string", default: "1000" },
       "rate-seconds": { type: "string", default: "3" },
+      backends: { type: "string", default: BACKENDS.join(",") },
       out: { type: "string", default: DEFAULT_OUT },
     },
   });
@@ -66,81 +72,18 @@ function parseOptions(): Options {
     valueBytes: int("value-bytes", values["value-bytes"]),
     rate: int("rate", values.rate),
     rateSeconds: int("rate-seconds", values["rate-seconds"]),
+    backends: new Set(
+      values.backends.split(",").map((b) => {
+        const name = b.trim();
+        if (!(BACKENDS as readonly string[]).includes(name))
+          throw new Error(
+            `--backends: unknown backend ${JSON.stringify(name)} (known: ${BACKENDS.join(", ")})`,
+          );
+        return name as Backend;
+      }),
+    ),
     out: values.out,
   };
-}
-
-/** A value of the given size that differs per write (so no update is a no-op). */
-function valueFor(size: number, seed: number): Uint8Array {
-  const value = Buffer.alloc(size, seed % 251);
-  value.writeUInt32BE(seed >>> 0, 0);
-  return value;
-}
-
-function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
-}
-
-function summarize(samples: number[]): Latency {
-  samples.sort((a, b) => a - b);
-  return {
-    samples: samples.length,
-    p50Ms: percentile(samples, 50),
-    p99Ms: percentile(samples, 99),
-    maxMs: samples.at(-1) ?? Number.NaN,
-  };
-}
-
-/**
- * Follows every event and records (now - call time) for writes whose call time is known.
- * Ends when it has seen `revision` or the signal aborts.
- */
-class LatencyProbe {
-  readonly started = new Map<string, number>();
-  readonly samples: number[] = [];
-  private readonly done: Promise<void>;
-  private target = Number.POSITIVE_INFINITY;
-  private last = 0;
-  private reached: (() => void) | undefined;
-
-  constructor(store: Store, fromRevision: number, signal: AbortSignal) {
-    this.done = this.follow(store.watch("", fromRevision, signal));
-  }
-
-  /** Marks a write as issued now; `tag` distinguishes writes of one key. */
-  issue(key: string, tag: string): void {
-    this.started.set(key + tag, performance.now());
-  }
-
-  /** Resolves once the event for `revision` has been delivered. */
-  until(revision: number): Promise<void> {
-    if (this.last >= revision) return Promise.resolve();
-    this.target = revision;
-    return new Promise((resolve) => {
-      this.reached = resolve;
-    });
-  }
-
-  finished(): Promise<void> {
-    return this.done;
-  }
-
-  private async follow(events: AsyncIterableIterator<WatchEvent>): Promise<void> {
-    for await (const event of events) {
-      const tag = event.type === "ADDED" ? "+" : "~";
-      const started = this.started.get(event.key + tag);
-      if (started !== undefined) {
-        this.samples.push(performance.now() - started);
-        this.started.delete(event.key + tag);
-      }
-      this.last = event.revision;
-      if (this.last >= this.target) {
-        this.target = Number.POSITIVE_INFINITY;
-        this.reached?.();
-      }
-    }
-  }
 }
 
 /**
@@ -168,10 +111,8 @@ async function diskSyncsPerSecond(ms: number): Promise<number> {
   return (syncs * 1000) / (performance.now() - started);
 }
 
-/** 64 (or --writers) writers, each: create a key, then update it with its modRevision. */
-async function storeThroughput(
-  options: Options,
-): Promise<{ throughput: ThroughputResult; latency: Latency; batches: number }> {
+/** An embedded store in a fresh temp dir, counting its commits. */
+async function openEmbedded(): Promise<OpenedStore> {
   const dir = await mkdtemp(join(tmpdir(), "k8ts-bench-store-"));
   let batches = 0;
   const store = await openEmbeddedStore({
@@ -182,35 +123,14 @@ async function storeThroughput(
       return Promise.resolve();
     },
   });
-  const stop = new AbortController();
-  try {
-    const probe = new LatencyProbe(store, 0, stop.signal);
-    const perWriter = Math.ceil(options.writes / options.writers);
-    const started = performance.now();
-    await Promise.all(
-      Array.from({ length: options.writers }, async (_, w) => {
-        for (let i = 0; i + 1 < perWriter; i += 2) {
-          const key = `/registry/bench/w${w}/k${i}`;
-          probe.issue(key, "+");
-          const created = await store.create(key, valueFor(options.valueBytes, i));
-          probe.issue(key, "~");
-          await store.update(key, valueFor(options.valueBytes, i + 1), created.modRevision);
-        }
-      }),
-    );
-    const seconds = (performance.now() - started) / 1000;
-    const writes = await store.currentRevision();
-    await probe.until(writes);
-    return {
-      throughput: { writes, seconds, writesPerSecond: writes / seconds },
-      latency: summarize(probe.samples),
-      batches,
-    };
-  } finally {
-    stop.abort();
-    await store.close();
-    await rm(dir, { recursive: true, force: true });
-  }
+  return {
+    store,
+    batches: () => batches,
+    close: async () => {
+      await store.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 /** Creates at a fixed rate (writes issued on schedule, not waiting for each other). */
@@ -309,17 +229,11 @@ function fmt(value: number, digits = 0): string {
   });
 }
 
-/** The run with the highest rate: on a shared machine the best run is the least disturbed. */
-function best(runs: readonly ThroughputResult[]): ThroughputResult & { runs: number[] } {
-  const top = runs.reduce((a, b) => (b.writesPerSecond > a.writesPerSecond ? b : a));
-  return { ...top, runs: runs.map((run) => Math.round(run.writesPerSecond)) };
-}
-
-export async function runStoreBench(options: Options): Promise<Record<string, unknown>> {
+async function runEmbedded(options: Options): Promise<Record<string, unknown>> {
   const syncsBefore = await diskSyncsPerSecond(1000);
   // Warm-up (JIT, lmdb-js buffers), not counted.
   const warmUp = { ...options, writes: Math.min(options.writes, 8192) };
-  await storeThroughput(warmUp);
+  await storeThroughput(warmUp, openEmbedded);
   await rawLmdb(warmUp, options.writers, false);
 
   // The disk here is shared and its speed drifts by 2x within a minute. Rounds interleave
@@ -331,7 +245,7 @@ export async function runStoreBench(options: Options): Promise<Record<string, un
   const stores: Awaited<ReturnType<typeof storeThroughput>>[] = [];
   const phases: (() => Promise<void>)[] = [
     async () => void raw64.push(await rawLmdb(options, options.writers, false)),
-    async () => void stores.push(await storeThroughput(options)),
+    async () => void stores.push(await storeThroughput(options, openEmbedded)),
     async () => void raw100.push(await rawLmdb(options, 100, false)),
     async () => void rawLayout.push(await rawLmdb(options, options.writers, true)),
   ];
@@ -441,8 +355,74 @@ export async function runStoreBench(options: Options): Promise<Record<string, un
     },
     ratio: { toBestCeiling: ratioBest, toSameBatchSize: ratio64, toStoreDiskWork: ratioLayout },
   };
+  return result;
+}
+
+function redisLines(options: Options, r: RedisBenchResult): string[] {
+  return [
+    "",
+    row([
+      `Redis backend (best of ${options.rounds} rounds)`,
+      "writes/s",
+      "p50 ms",
+      "p99 ms",
+      "max ms",
+    ]),
+    row([
+      `store: conditional create/update, ${options.writers} writers in flight`,
+      fmt(r.store.writesPerSecond),
+      "",
+      "",
+      "",
+    ]),
+    row([
+      "  watch delivery at full load",
+      "",
+      fmt(r.watchLatencyFullLoad.p50Ms, 2),
+      fmt(r.watchLatencyFullLoad.p99Ms, 2),
+      fmt(r.watchLatencyFullLoad.maxMs, 2),
+    ]),
+    row([
+      `ceiling: redis-benchmark -t set -c ${options.writers} -d ${options.valueBytes}`,
+      fmt(r.ceiling.setSameSize.writesPerSecond),
+      "",
+      "",
+      "",
+    ]),
+    row([
+      `ceiling: redis-benchmark -t set -c ${options.writers} (3-byte values)`,
+      fmt(r.ceiling.setDefaultSize.writesPerSecond),
+      "",
+      "",
+      "",
+    ]),
+    "",
+    `store / redis-benchmark same value size: ${fmt(r.ratio.toSetSameSize * 100, 1)}%; ` +
+      `/ default size: ${fmt(r.ratio.toSetDefaultSize * 100, 1)}% (target >= 50%)`,
+    `Redis CPU per write: ${fmt(r.redisCpuUsPerWrite.store, 1)} µs for the store's script, ` +
+      `${fmt(r.redisCpuUsPerWrite.setSameSize, 1)} µs for SET; store runs ${r.store.runs.join(", ")}; ` +
+      `SET runs ${r.ceiling.setSameSize.runs.join(", ")}; default-size runs ${r.ceiling.setDefaultSize.runs.join(", ")}`,
+  ];
+}
+
+export async function runStoreBench(options: Options): Promise<Record<string, unknown>> {
+  const result: Record<string, unknown> = options.backends.has("embedded")
+    ? await runEmbedded(options)
+    : {
+        benchmark: "store",
+        date: new Date().toISOString(),
+        options: { ...options, out: undefined },
+      };
+  if (options.backends.has("redis")) {
+    const redis = await runRedisStoreBench(options);
+    process.stdout.write(`${redisLines(options, redis).join("\n")}\n`);
+    result.redis = redis;
+  }
   await mkdir(dirname(options.out), { recursive: true });
-  await writeFile(options.out, `${JSON.stringify(result, null, 2)}\n`);
+  await writeFile(
+    options.out,
+    `${JSON.stringify({ ...result, options: { ...options, backends: [...options.backends], out: undefined } }, null, 2)}\n`,
+  );
   process.stdout.write(`wrote ${options.out}\n`);
   return result;
 }

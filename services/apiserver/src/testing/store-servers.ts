@@ -57,6 +57,12 @@ abstract class ServerProcess {
   ) {}
 
   abstract get url(): string;
+
+  /** The server's pid while it runs (benchmarks read its CPU time). */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
   protected abstract command(): { binary: string; args: string[]; log: string };
   /** Resolves true once the server answers on its port. */
   protected abstract answers(): Promise<boolean>;
