@@ -14,7 +14,7 @@ import { redisErrorCode } from "./redis-replies.js";
 
 /** A script run by its SHA1, loaded with EVAL when Redis does not know it (NOSCRIPT). */
 export class LuaScript {
-  private readonly sha: string;
+  readonly sha: string;
 
   constructor(
     readonly name: string,
@@ -24,14 +24,18 @@ export class LuaScript {
     this.sha = createHash("sha1").update(source).digest("hex");
   }
 
+  checkKeys(keys: readonly string[]): void {
+    if (keys.length !== this.keyCount) {
+      throw new Error(`script ${this.name} takes ${this.keyCount} keys, got ${keys.length}`);
+    }
+  }
+
   async run(
     redis: Redis,
     keys: readonly string[],
     args: readonly (string | Buffer | number)[],
   ): Promise<unknown> {
-    if (keys.length !== this.keyCount) {
-      throw new Error(`script ${this.name} takes ${this.keyCount} keys, got ${keys.length}`);
-    }
+    this.checkKeys(keys);
     try {
       return await redis.callBuffer("EVALSHA", this.sha, this.keyCount, ...keys, ...args);
     } catch (error) {

@@ -170,6 +170,26 @@ function describeRedisBackend(): void {
       await Promise.all([onA.stop(), onB.stop()]);
     });
 
+    it("batches concurrent writes into pipelines and reloads its scripts after SCRIPT FLUSH", async () => {
+      const { redisUrl } = await servers.urls();
+      const redis = new Redis(redisUrl, { protocol: 2 });
+      cleanups.push(() => Promise.resolve(redis.disconnect()));
+      const commands = new StoreCommands(redis, storeLayout(newPrefix()), redisUrl, "batching");
+      await commands.write("create", Buffer.from("/warm"), bytes("w"), 0);
+      // Redis forgets every script: the whole next batch is refused NOSCRIPT, then rerun.
+      await redis.call("SCRIPT", "FLUSH");
+      const replies = await Promise.all(
+        Array.from({ length: 50 }, (_, i) =>
+          commands.write("create", Buffer.from(`/k${i}`), bytes(`v${i}`), 0),
+        ),
+      );
+      expect(replies.map((r) => r.status)).toEqual(Array.from({ length: 50 }, () => "ok"));
+      const revisions = replies.map((r) => (r.status === "ok" ? r.revision : 0));
+      expect(new Set(revisions).size).toBe(50);
+      // One turn's calls share a pipeline: far fewer pipelines than calls.
+      expect(commands.batching.pipelines).toBeLessThan(commands.batching.calls / 10);
+    });
+
     it("repairs a gap from the change log when a later event reveals it", async () => {
       const { redisUrl } = await servers.urls();
       const prefix = newPrefix();

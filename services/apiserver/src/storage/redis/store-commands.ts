@@ -13,6 +13,7 @@ import { decodeLogEntries, type LogEntry } from "./change-log.js";
 import type { FeedSource, LogRead } from "./event-feed.js";
 import type { StoreLayout } from "./key-layout.js";
 import { COMPACT, GET, READ_LOG, SCAN, STATE, WRITE, type LuaScript } from "./lua-scripts.js";
+import { ScriptBatcher } from "./script-batcher.js";
 import {
   refusedBeforeRunning,
   replyArray,
@@ -49,6 +50,9 @@ const OPS: Readonly<Record<WriteOp, string>> = { create: "c", update: "u", delet
 export class StoreCommands implements FeedSource {
   /** Bumped when the connection drops: see writerId(). */
   private epoch = 0;
+  private readonly batcher: ScriptBatcher;
+  /** Script calls sent, and the pipelines they went in (one per event-loop turn). */
+  readonly batching: { readonly calls: number; readonly pipelines: number };
 
   constructor(
     private readonly redis: Redis,
@@ -57,6 +61,8 @@ export class StoreCommands implements FeedSource {
     readonly address: string,
     private readonly instanceId: string,
   ) {
+    this.batcher = new ScriptBatcher(redis);
+    this.batching = this.batcher.stats;
     redis.on("close", () => {
       this.epoch++;
     });
@@ -233,7 +239,7 @@ export class StoreCommands implements FeedSource {
     write = false,
   ): Promise<unknown> {
     try {
-      return await script.run(this.redis, keys, args);
+      return await this.batcher.run(script, keys, args);
     } catch (error) {
       if (error instanceof StoreError) throw error;
       const outcomeUnknown = write && !refusedBeforeRunning(error);
