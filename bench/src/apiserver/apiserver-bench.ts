@@ -11,10 +11,14 @@
 // watchers at the same rate. Unary phases run in rounds, in a rotating order; each figure
 // is the best of its rounds (the least disturbed by the neighbours on a shared machine).
 // Server and client CPU per request are reported too: they move less than rates do.
+// The `redis` phase creates through two apiservers sharing a redis-server and a
+// nats-server (started by the benchmark, infra/redis.conf), half the loops on each, and
+// compares with the embedded creates of the same run.
 //
 //   node bench/dist/apiserver/apiserver-bench.js [--rounds 3] [--seconds 2] [--inflight 64]
 //        [--watchers 1000] [--watch-processes 4] [--write-rate 500] [--watch-seconds 6]
-//        [--watch-mix kubelets|selectors] [--phases echo,raw-echo,create,update,watch,broadcast]
+//        [--watch-mix kubelets|selectors]
+//        [--phases echo,raw-echo,create,update,redis,watch,broadcast]
 //        [--server-cpu-prof DIR] [--out FILE]
 //
 // `--server-cpu-prof DIR` runs the apiserver under `node --cpu-prof` and prints where its
@@ -28,6 +32,7 @@ import { parseArgs } from "node:util";
 import { Client, credentials } from "@grpc/grpc-js";
 import { ApiClient } from "@k8ts/sdk";
 import { Namespace } from "@k8ts/sdk/gen/k8ts/api/v1/namespace.js";
+import { NatsServerProcess, RedisServerProcess } from "@k8ts/apiserver/testing/store-servers";
 import { encodedSize } from "./bench-pod.js";
 import { BenchChild, killAllChildren } from "./child-process.js";
 import { formatSummary, summarizeCpuProfile, type ProfileSummary } from "./cpu-profile-top.js";
@@ -47,7 +52,7 @@ import {
   type WatchMix,
 } from "./watch-workload.js";
 
-const PHASES = ["echo", "raw-echo", "create", "update", "watch", "broadcast"] as const;
+const PHASES = ["echo", "raw-echo", "create", "update", "redis", "watch", "broadcast"] as const;
 type Phase = (typeof PHASES)[number];
 
 interface Options extends WatchLoadOptions {
@@ -263,7 +268,31 @@ export async function runApiserverBench(options: Options): Promise<Record<string
   const clients: { close(): void }[] = [];
   let apiserver: BenchChild | undefined;
   let bare: BenchChild | undefined;
+  let stores: { redis: RedisServerProcess; nats: NatsServerProcess } | undefined;
+  const redisApiservers: BenchChild[] = [];
   try {
+    if (has("redis")) {
+      const [redis, nats] = await Promise.all([
+        RedisServerProcess.start(),
+        NatsServerProcess.start(),
+      ]);
+      stores = { redis, nats };
+      const storeArgs = ["--store", redis.url, "--bus", nats.url, "--store-prefix", "bench"];
+      for (const n of [1, 2])
+        redisApiservers.push(
+          await BenchChild.start({
+            name: `apiserver-redis-${n}`,
+            script: APISERVER_MAIN,
+            nodeFlags: [...options.serverNodeFlags, "--import", TELEMETRY],
+            args: [
+              ...["--listen", "127.0.0.1:0", "--ready-fd", "3", "--allow-anonymous"],
+              ...storeArgs,
+            ],
+            logFile: join(logDir, `apiserver-redis-${n}.log`),
+            env: envWithoutTracing(),
+          }),
+        );
+    }
     [apiserver, bare] = await Promise.all([
       has("create") || has("watch")
         ? BenchChild.start({
@@ -307,6 +336,18 @@ export async function runApiserverBench(options: Options): Promise<Record<string
         await api.kind("Namespace").create(Namespace.fromPartial({ metadata: { name } }));
     const apiWriter = new PodWriter(api, apiPid, options);
     const echoWriter = new PodWriter(echo, barePid, options);
+    // Creates split over two apiservers sharing Redis and NATS (half the loops each).
+    const onRedis = redisApiservers.map((c) => new ApiClient({ server: addressOf(c) }));
+    clients.push(...onRedis);
+    if (onRedis[0] !== undefined)
+      await onRedis[0]
+        .kind("Namespace")
+        .create(Namespace.fromPartial({ metadata: { name: CREATE_NAMESPACE } }));
+    const redisWriter = new PodWriter(
+      onRedis,
+      redisApiservers.map((c) => c.child.pid),
+      options,
+    );
 
     // Warm-up (JIT on both sides, connections, lmdb-js buffers), not counted.
     const warm = options.warmupSeconds;
@@ -315,12 +356,14 @@ export async function runApiserverBench(options: Options): Promise<Record<string
       if (has("raw-echo")) await rawEchoes(raw, barePid, options, warm);
       if (has("create")) await apiWriter.creates("warm", warm, true);
       if (has("update")) await apiWriter.updates(warm);
+      if (has("redis")) await redisWriter.creates("warm", warm, false);
     }
 
     const echoes: UnaryResult[] = [];
     const raws: UnaryResult[] = [];
     const creates: UnaryResult[] = [];
     const updates: UnaryResult[] = [];
+    const redisCreates: UnaryResult[] = [];
     const units: ((round: number) => Promise<void>)[] = [];
     if (has("echo"))
       units.push(
@@ -335,6 +378,11 @@ export async function runApiserverBench(options: Options): Promise<Record<string
         creates.push(await apiWriter.creates(`r${round}`, options.seconds, true));
         if (has("update")) updates.push(await apiWriter.updates(options.seconds));
       });
+    if (has("redis"))
+      units.push(
+        async (round) =>
+          void redisCreates.push(await redisWriter.creates(`r${round}`, options.seconds, false)),
+      );
     for (let round = 0; round < options.rounds; round++)
       for (let i = 0; i < units.length; i++) await units[(i + round) % units.length]?.(round);
 
@@ -366,11 +414,14 @@ export async function runApiserverBench(options: Options): Promise<Record<string
     const createBest = bestOf(creates);
     const updateBest = bestOf(updates);
     const rawBest = bestOf(raws);
+    const redisBest = bestOf(redisCreates);
     const ratio = (a: Best | undefined, b: Best | undefined): number =>
       a === undefined || b === undefined ? Number.NaN : a.perSecond / b.perSecond;
     const createRatio = ratio(createBest, echoBest);
     const updateRatio = ratio(updateBest, echoBest);
     const createTargetMet = createRatio >= 0.5;
+    const redisRatio = ratio(redisBest, createBest);
+    const redisTargetMet = redisRatio >= 0.8;
     const watchTargetMet =
       watch !== undefined &&
       watch.delivery.p99Ms <= 50 &&
@@ -393,6 +444,7 @@ export async function runApiserverBench(options: Options): Promise<Record<string
         createBest,
       ),
       unaryRow("apiserver Update with the resourceVersion it got", updateBest),
+      unaryRow("Create through 2 apiservers on Redis + NATS (server CPU: both)", redisBest),
       unaryRow("ceiling: bare grpc-js echo of the same Pod, same client", echoBest),
       unaryRow("  transport alone: echo of the request's raw bytes", rawBest),
       row(["", "events/s", "", "", "", "µs/write", "µs/event"]),
@@ -404,6 +456,9 @@ export async function runApiserverBench(options: Options): Promise<Record<string
       "",
       `creates/s / echo: ${fmt(createRatio * 100, 1)}% (target >= 50%: ${createTargetMet ? "met" : "NOT met"}); ` +
         `updates/s / echo: ${fmt(updateRatio * 100, 1)}%`,
+      redisBest === undefined
+        ? "redis: skipped"
+        : `creates/s through 2 apiservers on Redis / embedded: ${fmt(redisRatio * 100, 1)}% (target >= 80%: ${redisTargetMet ? "met" : "NOT met"})`,
       watch === undefined
         ? "watch: skipped"
         : `watch delivery p99 ${fmt(watch.delivery.p99Ms, 1)} ms at ${options.watchers} watchers (${options.watchMix}) ` +
@@ -441,17 +496,22 @@ export async function runApiserverBench(options: Options): Promise<Record<string
       },
       options: { ...options, phases: [...options.phases], out: undefined },
       objectBytes: { createRequest: requestBytes, storedPod: storedBytes },
-      apiserver: { create: createBest, update: updateBest, watch },
+      apiserver: { create: createBest, update: updateBest, watch, redisTwoApiservers: redisBest },
       ceiling: { echo: echoBest, rawEcho: rawBest, broadcast },
       ratio: {
         createsToEcho: createRatio,
+        redisCreatesToEmbedded: redisRatio,
         updatesToEcho: updateRatio,
         watchP99ToBroadcastP99:
           watch !== undefined && broadcast !== undefined
             ? watch.delivery.p99Ms / broadcast.delivery.p99Ms
             : null,
       },
-      targets: { createsAtLeastHalfOfEcho: createTargetMet, watchP99AtMost50Ms: watchTargetMet },
+      targets: {
+        createsAtLeastHalfOfEcho: createTargetMet,
+        watchP99AtMost50Ms: watchTargetMet,
+        redisCreatesAtLeast80PercentOfEmbedded: redisBest === undefined ? null : redisTargetMet,
+      },
       serverProfile: profile,
     };
     await mkdir(dirname(options.out), { recursive: true });
@@ -462,7 +522,9 @@ export async function runApiserverBench(options: Options): Promise<Record<string
     for (const c of clients) c.close();
     await apiserver?.stop(5_000);
     await bare?.stop(3_000);
+    for (const c of redisApiservers) await c.stop(5_000);
     killAllChildren();
+    await Promise.all([stores?.redis.dispose(), stores?.nats.dispose()]);
     await rm(workDir, { recursive: true, force: true });
     activeWorkDir = undefined;
   }

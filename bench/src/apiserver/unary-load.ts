@@ -2,7 +2,7 @@
 // call when the previous one returns, bounded by time and by count. Used alike for the
 // apiserver (Create, Update) and the bare server's echoes, so the client side is the same.
 import { Metadata, type Client, type ServiceError } from "@grpc/grpc-js";
-import type { ApiClient } from "@k8ts/sdk";
+import type { ApiClient, KindClient } from "@k8ts/sdk";
 import type { Pod } from "@k8ts/sdk/gen/k8ts/api/v1/pod.js";
 import { CreatePodRequest } from "@k8ts/sdk/gen/k8ts/api/v1/pod_service.js";
 import { SEQUENCE_ANNOTATION, benchPod, type PodPlacement } from "./bench-pod.js";
@@ -42,15 +42,22 @@ export function createRequestBytes(): Uint8Array {
   }).finish();
 }
 
+/** CPU ms of the server processes together. */
+function serversCpuMs(pids: readonly (number | undefined)[]): number {
+  let sum = 0;
+  for (const pid of pids) sum += processCpuMs(pid);
+  return sum;
+}
+
 async function closedLoop(
   options: LoadOptions,
   seconds: number,
-  serverPid: number | undefined,
+  serverPids: readonly (number | undefined)[],
   op: (loop: number) => Promise<void>,
 ): Promise<UnaryResult> {
   const samples: number[] = [];
   let started = 0;
-  const serverCpu = processCpuMs(serverPid);
+  const serverCpu = serversCpuMs(serverPids);
   const clientCpu = ownCpuMs();
   const t0 = performance.now();
   const deadline = t0 + seconds * 1000;
@@ -71,36 +78,42 @@ async function closedLoop(
     seconds: elapsed,
     perSecond: ops / elapsed,
     latency: summarize(samples),
-    serverCpuUsPerOp: ((processCpuMs(serverPid) - serverCpu) * 1000) / ops,
+    serverCpuUsPerOp: ((serversCpuMs(serverPids) - serverCpu) * 1000) / ops,
     clientCpuUsPerOp: ((ownCpuMs() - clientCpu) * 1000) / ops,
   };
 }
 
-/** Creates and updates of Pods against one server (the apiserver, or the bare echo). */
+/**
+ * Creates and updates of Pods against one server (the apiserver, or the bare echo), or
+ * against several apiservers sharing a store: loop i talks to server i mod n.
+ */
 export class PodWriter {
   /** Per loop: the objects it created, as last returned (with their resourceVersion). */
   private readonly created: Pod[][];
   private readonly cursor: number[];
   private sequence = 0;
+  private readonly clients: readonly ApiClient[];
+  private readonly serverPids: readonly (number | undefined)[];
 
   constructor(
-    private readonly client: ApiClient,
-    private readonly serverPid: number | undefined,
+    client: ApiClient | readonly ApiClient[],
+    serverPid: number | undefined | readonly (number | undefined)[],
     private readonly options: LoadOptions,
   ) {
+    this.clients = Array.isArray(client) ? client : [client as ApiClient];
+    this.serverPids = Array.isArray(serverPid) ? serverPid : [serverPid as number | undefined];
     this.created = Array.from({ length: options.inflight }, () => []);
     this.cursor = Array.from({ length: options.inflight }, () => 0);
   }
 
   /** Creates Pods named `<round>-<loop>-<n>`; `keep` remembers them for updates(). */
   creates(round: string, seconds: number, keep: boolean): Promise<UnaryResult> {
-    const pods = this.client.kind("Pod");
     const counts = Array.from({ length: this.options.inflight }, () => 0);
     if (keep) for (const list of this.created) list.length = 0;
-    return closedLoop(this.options, seconds, this.serverPid, async (loop) => {
+    return closedLoop(this.options, seconds, this.serverPids, async (loop) => {
       const n = counts[loop] ?? 0;
       counts[loop] = n + 1;
-      const pod = await pods.create(benchPod(createPlacement(`${round}-${loop}-${n}`)));
+      const pod = await this.pods(loop).create(benchPod(createPlacement(`${round}-${loop}-${n}`)));
       if (keep) this.created[loop]?.push(pod);
     });
   }
@@ -111,16 +124,21 @@ export class PodWriter {
    * (so that no update is a no-op).
    */
   updates(seconds: number): Promise<UnaryResult> {
-    const pods = this.client.kind("Pod");
-    return closedLoop(this.options, seconds, this.serverPid, async (loop) => {
+    return closedLoop(this.options, seconds, this.serverPids, async (loop) => {
       const mine = this.created[loop] ?? [];
       const k = (this.cursor[loop] ?? 0) % Math.max(1, mine.length);
       this.cursor[loop] = k + 1;
       const pod = mine[k];
       if (pod?.metadata === undefined) throw new Error(`loop ${loop} created nothing to update`);
       pod.metadata.annotations[SEQUENCE_ANNOTATION] = String(++this.sequence);
-      mine[k] = await pods.update(pod);
+      mine[k] = await this.pods(loop).update(pod);
     });
+  }
+
+  private pods(loop: number): KindClient<Pod> {
+    const client = this.clients[loop % this.clients.length];
+    if (client === undefined) throw new Error("a PodWriter needs a client");
+    return client.kind("Pod");
   }
 
   /** A Pod as the server returned it (for its size). */
@@ -141,7 +159,7 @@ export function rawEchoes(
   return closedLoop(
     options,
     seconds,
-    serverPid,
+    [serverPid],
     () =>
       new Promise<void>((resolve, reject) => {
         // A deadline on every call, as ApiClient sets one.
