@@ -190,6 +190,25 @@ metadata:
     );
   });
 
+  it("checks a pod template's label and annotation keys as an object's", () => {
+    const err = decodeError(`apiVersion: apps/v1
+kind: ReplicaSet
+metadata: {name: web}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata:
+      labels: {app: web, "bad key!": x}
+      annotations: {"also bad!": y}
+    spec:
+      containers: [{name: c, image: i}]
+`);
+    expect(err.violations.map((v) => v.field)).toEqual([
+      'spec.template.metadata.labels["bad key!"]',
+      'spec.template.metadata.annotations["also bad!"]',
+    ]);
+  });
+
   it("reports YAML syntax errors with line and column", () => {
     const err = decodeError("apiVersion: v1\nkind: Pod\nmetadata: {name: [x\n");
     expect(err.violations[0]?.description).toMatch(/^YAML syntax error at line \d+, column \d+/);

@@ -157,6 +157,7 @@ function decodeTopLevel(
   for (const [k, v] of Object.entries(value)) if (k !== "apiVersion" && k !== "kind") body[k] = v;
   const object = decodeMessage(info.descriptor, body, path, out);
   checkMetadata(info, object, path, out);
+  checkTemplateMetadata(object, path, out);
   return { kind: info, object };
 }
 
@@ -200,6 +201,17 @@ function checkMetadata(info: KindInfo, object: Plain, path: string, out: Violati
         );
     }
   }
+  checkKeys(meta.labels, childPath(metaPath, "labels"), out, true);
+  checkKeys(meta.annotations, childPath(metaPath, "annotations"), out, false);
+}
+
+/** A pod template's labels and annotations follow the same rules as an object's. */
+function checkTemplateMetadata(object: Plain, path: string, out: ViolationList): void {
+  const spec = object.spec;
+  if (!isMapping(spec) || !isMapping(spec.template)) return;
+  const meta = spec.template.metadata;
+  if (!isMapping(meta)) return;
+  const metaPath = childPath(childPath(childPath(path, "spec"), "template"), "metadata");
   checkKeys(meta.labels, childPath(metaPath, "labels"), out, true);
   checkKeys(meta.annotations, childPath(metaPath, "annotations"), out, false);
 }

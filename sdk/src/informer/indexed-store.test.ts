@@ -40,6 +40,18 @@ describe("IndexedStore", () => {
     expect(() => store.byIndex("nope", "")).toThrow(/no indexer/);
   });
 
+  it("accepts the same index function again under its name (a component restarting)", () => {
+    const store = new IndexedStore<Pod>();
+    const byNode = (p: Pod): string[] => [p.spec?.nodeName ?? ""];
+    store.addIndexer("node", byNode);
+    store.set("a/x", pod("a", "x", "n1"));
+    store.addIndexer("node", byNode);
+    expect(store.byIndex("node", "n1").length).toBe(1);
+    expect(() => store.addIndexer("node", (p) => [p.spec?.nodeName ?? ""])).toThrow(
+      /already exists/,
+    );
+  });
+
   it("an index function that throws leaves the object out of that index only", () => {
     const errors: string[] = [];
     const store = new IndexedStore<Pod>((index, key) => errors.push(`${index}:${key}`));

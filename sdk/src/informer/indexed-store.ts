@@ -54,8 +54,13 @@ export class IndexedStore<T extends ApiObjectLike> {
     }
   }
 
-  /** Adds an index; existing objects are indexed at once. Names are unique. */
+  /**
+   * Adds an index; existing objects are indexed at once. Names are unique; adding the same
+   * function under the same name again is a no-op (so a component that registers its
+   * indexes each time it starts, e.g. each leadership term, can share one informer).
+   */
   addIndexer(name: string, fn: IndexFunc<T>): void {
+    if (this.indexers.get(name) === fn) return;
     if (this.indexers.has(name)) throw new Error(`indexer ${JSON.stringify(name)} already exists`);
     const computed = new Map<string, readonly string[]>();
     for (const [key, object] of this.items) computed.set(key, this.compute(name, fn, key, object));

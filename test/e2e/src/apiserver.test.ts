@@ -125,6 +125,10 @@ describe("bootstrap and basics", () => {
     const b = await client.kind("Pod").create(p);
     expect(a.metadata?.name).toMatch(/^gen-[a-z0-9]{5}$/);
     expect(a.metadata?.name).not.toBe(b.metadata?.name);
+    // A long prefix is cut to 58 characters, as Kubernetes does, so the name stays valid.
+    if (p.metadata !== undefined) p.metadata.generateName = `${"x".repeat(250)}-`;
+    const long = await client.kind("Pod").create(p);
+    expect(long.metadata?.name).toMatch(new RegExp(`^${"x".repeat(58)}[a-z0-9]{5}$`));
   });
 
   it("refuses creates in a missing namespace and in a terminating one", async () => {
@@ -157,6 +161,27 @@ describe("updates", () => {
     expect(ok).toHaveLength(1);
     expect(failed).toHaveLength(1);
     expect((failed[0]?.reason as ApiStatusError).code).toBe(status.ABORTED);
+  });
+
+  it("applies 64 concurrent unpinned patches to one object, none lost or refused", async () => {
+    await client.kind("Deployment").create(deployment("crowd"));
+    // Each patch re-reads and retries on a conflict; a winner that is committed but not yet
+    // flushed must not make the others give up.
+    await Promise.all(
+      Array.from({ length: 64 }, (_, i) =>
+        client
+          .kind("Deployment")
+          .patch(
+            "crowd",
+            { metadata: { annotations: { [`n${i}`]: "x" } } },
+            { namespace: "default" },
+          ),
+      ),
+    );
+    const d = await client.kind("Deployment").get("crowd", { namespace: "default" });
+    expect(Object.keys(d.metadata?.annotations ?? {}).filter((k) => /^n\d+$/.test(k))).toHaveLength(
+      64,
+    );
   });
 
   it("bumps generation on spec changes only, ignores status on Update and spec on UpdateStatus", async () => {

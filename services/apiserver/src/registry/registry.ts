@@ -45,6 +45,23 @@ export type Subresource = "main" | "status" | "binding";
 export type ReadVersion = string;
 
 const MAX_CONFLICT_RETRIES = 16;
+
+/**
+ * Before retrying a write that lost a conflict: the winner may be committed but not yet
+ * flushed (a read still sees the version before it), so an immediate re-read would lose
+ * again. Waits a little, growing per attempt (0, 1, 2, 4 ... 50 ms, jittered).
+ */
+function conflictPause(attempt: number): Promise<void> {
+  if (attempt === 0) return new Promise((resolve) => setImmediate(resolve));
+  const ms = Math.min(2 ** (attempt - 1), 50) * (0.5 + Math.random() / 2);
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function tooManyWriters(kind: KindInfo, name: string): ConflictError {
+  return new ConflictError(
+    `Operation cannot be fulfilled on ${kind.plural} "${name}": too many concurrent writers, try again`,
+  );
+}
 const NAME_CHARS = "bcdfghjklmnpqrstvwxz2456789";
 const ORPHAN_FINALIZER = "orphan";
 const FOREGROUND_FINALIZER = "foregroundDeletion";
@@ -266,7 +283,12 @@ export class Registry {
           await this.hooks.afterDelete?.(kind, current);
           return { object: withVersion(admitted, r.revision), revision: r.revision };
         } catch (e) {
-          if (e instanceof StoreConflictError && attempt < MAX_CONFLICT_RETRIES) continue;
+          if (e instanceof StoreConflictError && attempt < MAX_CONFLICT_RETRIES) {
+            await conflictPause(attempt);
+            continue;
+          }
+          if (e instanceof StoreConflictError) throw tooManyWriters(kind, name);
+          if (e instanceof KeyNotFoundError) throw new NotFoundError(kind.kind, name, namespace);
           throw e;
         }
       }
@@ -287,11 +309,11 @@ export class Registry {
         };
       } catch (e) {
         await hook?.rollback();
-        if (e instanceof StoreConflictError && attempt < MAX_CONFLICT_RETRIES) continue;
-        if (e instanceof StoreConflictError)
-          throw new ConflictError(
-            `Operation cannot be fulfilled on ${kind.plural} "${name}": too many concurrent writers, try again`,
-          );
+        if (e instanceof StoreConflictError && attempt < MAX_CONFLICT_RETRIES) {
+          await conflictPause(attempt);
+          continue;
+        }
+        if (e instanceof StoreConflictError) throw tooManyWriters(kind, name);
         if (e instanceof KeyNotFoundError) throw new NotFoundError(kind.kind, name, namespace);
         throw e;
       }
@@ -355,7 +377,11 @@ export class Registry {
         );
         result = { object: withVersion(next, written.modRevision), revision: written.modRevision };
       } catch (e) {
-        if (e instanceof StoreConflictError && attempt < MAX_CONFLICT_RETRIES) continue;
+        if (e instanceof StoreConflictError && attempt < MAX_CONFLICT_RETRIES) {
+          await conflictPause(attempt);
+          continue;
+        }
+        if (e instanceof StoreConflictError) throw tooManyWriters(kind, name);
         if (e instanceof KeyNotFoundError) throw new NotFoundError(kind.kind, name, ns);
         throw e;
       }
@@ -515,10 +541,13 @@ function withVersion(object: ApiObject, revision: number, clear = false): ApiObj
   return object;
 }
 
-function generateName(prefix: string): string {
+/** As Kubernetes' SimpleNameGenerator: a prefix of at most 58 characters, then 5 random. */
+const MAX_GENERATED_PREFIX = 58;
+
+export function generateName(prefix: string): string {
   let suffix = "";
   for (let i = 0; i < 5; i++) suffix += NAME_CHARS[randomInt(NAME_CHARS.length)] ?? "x";
-  return `${prefix}${suffix}`;
+  return `${prefix.slice(0, MAX_GENERATED_PREFIX)}${suffix}`;
 }
 
 /** Metadata only the server sets survives every update unchanged. */
