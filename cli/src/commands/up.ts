@@ -146,30 +146,32 @@ export async function up(
     : [];
   const server = addresses[0] ?? options.listen;
 
-  try {
-    await supervisor.start({
-      name: "scheduler",
-      command: process.execPath,
-      args: [
-        "--import",
-        import.meta.resolve("@k8ts/sdk/telemetry/register"),
-        componentMain("@k8ts/scheduler/main"),
-        "--server",
-        server,
-        "--ready-fd",
-        "3",
-      ],
-      logFile: join(logs, "scheduler.log"),
-    });
-  } catch (e) {
-    await supervisor.stop();
-    if (e instanceof ChildFailedError)
-      throw new CliFailure([
-        `error: the ${e.message}`,
-        `--- last lines of ${join(logs, `${e.child}.log`)} ---`,
-        e.logTail,
-      ]);
-    throw e;
+  for (const component of ["scheduler", "controller-manager"] as const) {
+    try {
+      await supervisor.start({
+        name: component,
+        command: process.execPath,
+        args: [
+          "--import",
+          import.meta.resolve("@k8ts/sdk/telemetry/register"),
+          componentMain(`@k8ts/${component}/main`),
+          "--server",
+          server,
+          "--ready-fd",
+          "3",
+        ],
+        logFile: join(logs, `${component}.log`),
+      });
+    } catch (e) {
+      await supervisor.stop();
+      if (e instanceof ChildFailedError)
+        throw new CliFailure([
+          `error: the ${e.message}`,
+          `--- last lines of ${join(logs, `${e.child}.log`)} ---`,
+          e.logTail,
+        ]);
+      throw e;
+    }
   }
 
   const path = configPath();
@@ -188,6 +190,7 @@ export async function up(
   say("k8ts is up.");
   say(`  API server  ${server}  (logs: ${shown(join(logs, "apiserver.log"))})`);
   say(`  scheduler   running     (logs: ${shown(join(logs, "scheduler.log"))})`);
+  say(`  controllers running     (logs: ${shown(join(logs, "controller-manager.log"))})`);
   if (options.store !== undefined && options.store !== "embedded")
     say(`  store       ${options.store} (events over ${options.bus ?? "?"})`);
   else say(`  data        ${shown(dataDir)}  (kept: the next k8ts up finds the same objects)`);
@@ -199,7 +202,8 @@ export async function up(
   say("  k8ts get deploy,svc,ing -n blog");
   say(`  buf curl --protocol grpc --http2-prior-knowledge --list-services http://${server}`);
   say();
-  say("The control plane runs (apiserver, scheduler); no kubelets yet, so pods are scheduled");
-  say("to Nodes you create but do not start. Press Ctrl-C to stop.");
+  say("The control plane runs (apiserver, scheduler, controller-manager); no kubelets yet, so");
+  say("pods are scheduled to Nodes you create but do not start.");
+  say("Press Ctrl-C to stop.");
   await stopped;
 }

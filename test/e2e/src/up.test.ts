@@ -126,7 +126,7 @@ describe("k8ts up", () => {
     expect(await stopUp(second)).toBe(0);
   });
 
-  it("schedules pods onto Nodes applied by hand, and says why a pod cannot fit", async () => {
+  it("schedules pods onto Nodes applied by hand, and says why a pod cannot fit, also a Deployment's", async () => {
     const up = await startUp();
     try {
       const node = (name: string, memory: string): string => `apiVersion: v1
@@ -168,6 +168,57 @@ spec:
         const wide = (await k8ts("get", "pod", "hungry", "-o", "wide")).stdout;
         return /\bbig\b/.test(wide) ? true : undefined;
       });
+
+      // A 5-replica Deployment whose pods refuse to share a node, over 4 nodes: the
+      // controllers create 5 pods, the scheduler puts 4 on 4 distinct nodes and says why
+      // the fifth fits nowhere.
+      await writeFile(
+        join(files, "more-nodes.yaml"),
+        `${node("n3", "8Gi")}---\n${node("n4", "8Gi")}`,
+      );
+      await writeFile(
+        join(files, "spread.yaml"),
+        `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: spread, namespace: default}
+spec:
+  replicas: 5
+  selector: {matchLabels: {app: spread}}
+  template:
+    metadata: {labels: {app: spread}}
+    spec:
+      affinity:
+        podAntiAffinity:
+          requiredDuringSchedulingIgnoredDuringExecution:
+            - labelSelector: {matchLabels: {app: spread}}
+              topologyKey: kubernetes.io/hostname
+      containers:
+        - name: app
+          image: k8ts/spread:1
+`,
+      );
+      await k8ts("apply", "-f", join(files, "more-nodes.yaml"));
+      await k8ts("apply", "-f", join(files, "spread.yaml"));
+      const placed = await waitFor(
+        "4 spread pods bound and 1 pending",
+        async () => {
+          const out = (await k8ts("get", "pods", "-l", "app=spread", "-o", "json")).stdout;
+          const pods = (JSON.parse(out) as { items: { spec?: { nodeName?: string } }[] }).items;
+          const nodes = pods.map((p) => p.spec?.nodeName ?? "");
+          return pods.length === 5 && nodes.filter((n) => n === "").length === 1
+            ? nodes
+            : undefined;
+        },
+        30_000,
+      );
+      expect(new Set(placed.filter((n) => n !== "")).size).toBe(4);
+      const pending = await waitFor("the pending spread pod's reason", async () => {
+        const d = (await k8ts("describe", "pods", "-l", "app=spread")).stdout;
+        return d.includes("didn't match pod anti-affinity rules") ? d : undefined;
+      });
+      expect(pending).toContain(
+        "0/4 nodes are available: 4 node(s) didn't match pod anti-affinity rules.",
+      );
     } finally {
       expect(await stopUp(up)).toBe(0);
     }

@@ -1,0 +1,1 @@
+export { EndpointController, endpointController } from "./endpoint-controller.js";

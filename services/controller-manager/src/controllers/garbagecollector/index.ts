@@ -1,0 +1,1 @@
+export { garbageCollectorController, garbageCollectedKinds } from "./garbage-collector.js";

@@ -1,0 +1,1 @@
+export { PodGcController, podGcController } from "./pod-gc-controller.js";

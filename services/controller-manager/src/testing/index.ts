@@ -1,0 +1,2 @@
+export * from "./controller-manager-process.js";
+export * from "./test-kubelet.js";
