@@ -70,6 +70,67 @@ describe("k8ts in-process", () => {
     expect(noServer.io.err()).toBe('error: context "dev" is new: --server is required\n');
   });
 
+  it("refuses rollout of kinds without rollouts, before connecting", async () => {
+    const cases: [string[], string][] = [
+      [
+        ["rollout", "status", "rs/web"],
+        "error: no status viewer has been implemented for ReplicaSet.apps\n",
+      ],
+      [
+        ["rollout", "history", "svc", "web"],
+        'error: no history viewer has been implemented for "Service"\n',
+      ],
+      [["rollout", "undo", "pod/web"], 'error: no rollbacker has been implemented for "Pod"\n'],
+      [["rollout", "pause", "rs/web"], 'error: replicasets.apps "web" pausing is not supported\n'],
+      [["rollout", "restart", "ns/web"], 'error: namespaces "web" restarting is not supported\n'],
+      [
+        ["rollout", "resume", "deployment"],
+        "error: resource(s) were provided, but no name was specified\n",
+      ],
+      [
+        ["rollout", "status", "deploy/a", "deploy/b"],
+        "error: rollout status is only supported on individual resources and resource collections - 2 resources were found\n",
+      ],
+      [["rollout", "status", "foo/web"], 'error: the server doesn\'t have a resource type "foo"\n'],
+    ];
+    for (const [argv, err] of cases) {
+      const r = await run(...argv);
+      expect(r.io.err()).toBe(err);
+      expect(r.code).toBe(1);
+    }
+    const timeout = await run("rollout", "status", "deploy/web", "--timeout", "soon");
+    expect(timeout.code).toBe(1);
+    expect(timeout.io.err()).toContain("--timeout must be a duration such as 30s, 5m or 1h");
+    const watch = await run("rollout", "status", "deploy/web", "--watch=maybe");
+    expect(watch.io.err()).toContain("--watch must be true or false");
+  });
+
+  it("refuses bad set image arguments before connecting", async () => {
+    const cases: [string[], string][] = [
+      [["set", "image", "deploy/web"], "error: at least one image update is required\n"],
+      [
+        ["set", "image", "svc/web", "web=a:1"],
+        'error: services "web": the object is not a pod or does not have a pod template\n',
+      ],
+      [["set", "image", "deploy/web", "web="], "error: invalid image format: web=\n"],
+    ];
+    for (const [argv, err] of cases) {
+      const r = await run(...argv);
+      expect(r.io.err()).toBe(err);
+      expect(r.code).toBe(1);
+    }
+  });
+
+  it("reads kinds qualified with their group", async () => {
+    // The kind resolves (deployments.apps), so the command gets as far as the server.
+    const r = await run("--server", "127.0.0.1:1", "rollout", "history", "deployments.apps/web");
+    expect(r.io.err()).toContain("Unable to connect to the server at 127.0.0.1:1");
+    const wrong = await run("rollout", "history", "deployments.networking.k8s.io/web");
+    expect(wrong.io.err()).toBe(
+      'error: the server doesn\'t have a resource type "deployments.networking.k8s.io"\n',
+    );
+  });
+
   it("prints help with exit 0", async () => {
     const { code, io } = await run("get", "--help");
     expect(code).toBe(0);

@@ -13,7 +13,9 @@ import { registerDescribe } from "./commands/describe.js";
 import { registerExplain } from "./commands/explain.js";
 import { registerGet } from "./commands/get.js";
 import { registerPatch } from "./commands/patch.js";
+import { registerRollout } from "./commands/rollout.js";
 import { registerScale } from "./commands/scale.js";
+import { registerSet } from "./commands/set.js";
 import { registerVersion } from "./commands/version.js";
 
 /** Adds a command that needs nothing but the program (e.g. `k8ts up`). */
@@ -40,6 +42,8 @@ export function createProgram(io: CliIo, extra: readonly Registration[] = []): C
   registerCreate(program, io);
   registerPatch(program, io);
   registerScale(program, io);
+  registerRollout(program, io);
+  registerSet(program, io);
   registerExplain(program, io);
   registerVersion(program, io);
   registerConfig(program, io);

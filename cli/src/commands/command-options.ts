@@ -1,4 +1,5 @@
 // Options several commands share, parsed into typed values once, here.
+import { parseDuration } from "@k8ts/sdk";
 import { InvalidArgumentError, Option, type Command } from "commander";
 import type { GlobalFlags } from "../session.js";
 import type { DryRun } from "../manifests/apply-runner.js";
@@ -50,4 +51,25 @@ export function globalFlags(cmd: Command): GlobalFlags {
   if (context !== undefined) flags.context = context;
   if (namespace !== undefined) flags.namespace = namespace;
   return flags;
+}
+
+/** A boolean flag that also takes kubectl's `--flag=true|false` form. */
+export function booleanValue(what: string): (value: string) => boolean {
+  return (value: string): boolean => {
+    if (/^(true|1)$/i.test(value)) return true;
+    if (/^(false|0)$/i.test(value)) return false;
+    throw new InvalidArgumentError(`${what} must be true or false`);
+  };
+}
+
+/** A Go-style duration ("30s", "5m", "1h30m", "0") in milliseconds. */
+export function durationValue(what: string): (value: string) => number {
+  return (value: string): number => {
+    if (value === "0") return 0;
+    try {
+      return parseDuration(value);
+    } catch {
+      throw new InvalidArgumentError(`${what} must be a duration such as 30s, 5m or 1h`);
+    }
+  };
 }

@@ -40,9 +40,31 @@ export function objectRef(kind: KindInfo, name: string): string {
   return `${singularRef(kind)}/${name}`;
 }
 
+/** The version of a kind: "v1" for apps/v1 and for v1. */
+function versionOf(kind: KindInfo): string {
+  const slash = kind.apiVersion.indexOf("/");
+  return slash < 0 ? kind.apiVersion : kind.apiVersion.slice(slash + 1);
+}
+
+/**
+ * A name qualified as kubectl allows: `deployments.apps`, `deployments.v1.apps`,
+ * `ingresses.networking.k8s.io`; the qualifier must be the kind's own group.
+ */
+function lookupQualified(text: string): KindInfo | undefined {
+  const dot = text.indexOf(".");
+  if (dot <= 0) return undefined;
+  const kind = lookupKind(text.slice(0, dot));
+  if (kind === undefined) return undefined;
+  const qualifier = text.slice(dot + 1).toLowerCase();
+  const group = groupOf(kind);
+  return group !== "" && (qualifier === group || qualifier === `${versionOf(kind)}.${group}`)
+    ? kind
+    : undefined;
+}
+
 /** The kind a user typed, or `error: the server doesn't have a resource type "foo"`. */
 export function resolveKind(text: string): KindInfo {
-  const kind = lookupKind(text);
+  const kind = lookupKind(text) ?? lookupQualified(text);
   if (kind === undefined) throw new CliError(`the server doesn't have a resource type "${text}"`);
   return kind;
 }
