@@ -13,7 +13,8 @@
 //   - CPU seconds of the apiserver, the scheduler and this process during the run.
 //
 //   node bench/dist/scheduler/scheduler-bench.js [--nodes 5000] [--pods 10000]
-//        [--inflight 64] [--runs adaptive,full] [--scheduler-cpu-prof DIR] [--out FILE]
+//        [--inflight 64] [--runs adaptive,full] [--scheduler-cpu-prof DIR]
+//        [--apiserver-cpu-prof DIR] [--out FILE]
 import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -43,6 +44,7 @@ interface Options {
   readonly inflight: number;
   readonly runs: readonly RunKind[];
   readonly schedulerCpuProf: string | undefined;
+  readonly apiserverCpuProf: string | undefined;
   readonly timeoutSeconds: number;
   readonly out: string;
 }
@@ -60,6 +62,7 @@ const USAGE = `usage: node bench/dist/scheduler/scheduler-bench.js [options]
     --inflight N               creates in flight (64)
     --runs LIST                adaptive (percentageOfNodesToScore 0), full (100) (adaptive,full)
     --scheduler-cpu-prof DIR   profile the scheduler of the adaptive run (node --cpu-prof)
+    --apiserver-cpu-prof DIR   profile the apiserver of the adaptive run
     --timeout-seconds N        give up on a run after this long (600)
     --out FILE                 JSON results (bench/out/scheduler.json)`;
 
@@ -71,6 +74,7 @@ function parseOptions(): Options | undefined {
       inflight: { type: "string", default: "64" },
       runs: { type: "string", default: RUNS.join(",") },
       "scheduler-cpu-prof": { type: "string" },
+      "apiserver-cpu-prof": { type: "string" },
       "timeout-seconds": { type: "string", default: "600" },
       out: { type: "string", default: DEFAULT_OUT },
       help: { type: "boolean", default: false },
@@ -96,6 +100,7 @@ function parseOptions(): Options | undefined {
     inflight: int("inflight", values.inflight),
     runs: runs as RunKind[],
     schedulerCpuProf: values["scheduler-cpu-prof"],
+    apiserverCpuProf: values["apiserver-cpu-prof"],
     timeoutSeconds: int("timeout-seconds", values["timeout-seconds"]),
     out: values.out,
   };
@@ -180,6 +185,7 @@ interface RunResult {
   };
   readonly loadAtStart: number;
   readonly profile?: ProfileSummary;
+  readonly apiserverProfile?: ProfileSummary;
 }
 
 async function newestProfile(dir: string): Promise<string | undefined> {
@@ -193,10 +199,19 @@ async function oneRun(kind: RunKind, options: Options, workDir: string): Promise
   const runDir = join(workDir, kind);
   await mkdir(runDir, { recursive: true });
   const env = envWithoutTracing();
+  const apiProfileDir =
+    kind === "adaptive" && options.apiserverCpuProf !== undefined
+      ? resolve(options.apiserverCpuProf)
+      : undefined;
+  if (apiProfileDir !== undefined) await mkdir(apiProfileDir, { recursive: true });
   const apiserver = await BenchChild.start({
     name: "apiserver",
     script: APISERVER_MAIN,
-    nodeFlags: ["--import", TELEMETRY],
+    nodeFlags: [
+      ...(apiProfileDir === undefined ? [] : ["--cpu-prof", "--cpu-prof-dir", apiProfileDir]),
+      "--import",
+      TELEMETRY,
+    ],
     args: [
       ...["--data-dir", join(runDir, "store"), "--listen", "127.0.0.1:0"],
       ...["--ready-fd", "3", "--allow-anonymous", "--log-level", "warn"],
@@ -339,6 +354,12 @@ async function oneRun(kind: RunKind, options: Options, workDir: string): Promise
       const file = await newestProfile(profileDir);
       if (file !== undefined) profile = await summarizeCpuProfile(file);
     }
+    let apiserverProfile: ProfileSummary | undefined;
+    if (apiProfileDir !== undefined) {
+      await apiserver.stop(10_000); // the profile is written at a clean exit
+      const file = await newestProfile(apiProfileDir);
+      if (file !== undefined) apiserverProfile = await summarizeCpuProfile(file, 25);
+    }
     return {
       run: kind,
       percentageOfNodesToScore: percentage,
@@ -359,6 +380,7 @@ async function oneRun(kind: RunKind, options: Options, workDir: string): Promise
       cpuSeconds: cpu,
       loadAtStart,
       ...(profile === undefined ? {} : { profile }),
+      ...(apiserverProfile === undefined ? {} : { apiserverProfile }),
     };
   } finally {
     watchStop.abort();
@@ -410,7 +432,9 @@ async function main(): Promise<void> {
       const r = await oneRun(kind, options, workDir);
       results.push(r);
       process.stdout.write(`${report(r)}\n`);
-      if (r.profile !== undefined) process.stdout.write(`${formatSummary(r.profile)}\n`);
+      if (r.profile !== undefined) process.stdout.write(`scheduler ${formatSummary(r.profile)}\n`);
+      if (r.apiserverProfile !== undefined)
+        process.stdout.write(`apiserver ${formatSummary(r.apiserverProfile)}\n`);
     }
     const adaptive = results.find((r) => r.run === "adaptive");
     const full = results.find((r) => r.run === "full");
