@@ -29,3 +29,5 @@ export * from "./events/index.js";
 export * from "./process/child-readiness.js";
 export * from "./process/status-server.js";
 export * from "./process/component-process.js";
+export * from "./scheduling/tolerations.js";
+export * from "./process/component-flags.js";

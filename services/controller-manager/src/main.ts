@@ -16,7 +16,11 @@ import {
   createLogger,
   leadWhileElected,
   openParentPipe,
+  apiserverFlags,
+  checkLeaderElectionTiming,
+  leaderElectionFlags,
   parseBooleanFlag,
+  supervisionFlags,
   parseFlags,
   startTelemetry,
   systemClock,
@@ -31,18 +35,7 @@ export const LEASE_NAMESPACE = "kube-system";
 export const LEASE_NAME = "k8ts-controller-manager";
 
 const FLAGS = {
-  server: {
-    kind: "string",
-    default: "127.0.0.1:6443",
-    env: "K8TS_SERVER",
-    description: "host:port of the apiserver",
-  },
-  token: {
-    kind: "string",
-    default: "",
-    env: "K8TS_TOKEN",
-    description: "bearer token for the apiserver",
-  },
+  ...apiserverFlags(),
   controllers: {
     kind: "list",
     default: ["*"],
@@ -88,51 +81,8 @@ const FLAGS = {
     env: "K8TS_POD_GC_PERIOD",
     description: "how often pod GC removes pods of deleted nodes and stuck terminating pods",
   },
-  // A string, not a boolean: users write --leader-elect=false.
-  "leader-elect": {
-    kind: "string",
-    default: "true",
-    env: "K8TS_LEADER_ELECT",
-    description: `true: run controllers only while holding the Lease ${LEASE_NAMESPACE}/${LEASE_NAME}; false: always`,
-  },
-  "lease-duration": {
-    kind: "duration",
-    default: "15s",
-    env: "K8TS_LEASE_DURATION",
-    description: "how long standbys wait after the Lease last changed before taking it",
-  },
-  "renew-deadline": {
-    kind: "duration",
-    default: "10s",
-    env: "K8TS_RENEW_DEADLINE",
-    description: "how long the leader tries to renew before it stops its controllers",
-  },
-  "retry-period": {
-    kind: "duration",
-    default: "2s",
-    env: "K8TS_RETRY_PERIOD",
-    description: "interval of renewals and of attempts to acquire the Lease",
-  },
-  "status-listen": {
-    kind: "string",
-    default: "",
-    env: "K8TS_CONTROLLER_MANAGER_STATUS_LISTEN",
-    description:
-      "host:port of the HTTP status endpoint (/healthz, /statusz); port 0 picks one; empty: off",
-  },
-  "ready-fd": {
-    kind: "int",
-    default: -1,
-    env: "K8TS_READY_FD",
-    description:
-      "fd of the supervisor's pipe: readiness is reported on it, and its EOF stops the process",
-  },
-  "log-level": {
-    kind: "string",
-    default: "info",
-    env: "K8TS_LOG_LEVEL",
-    description: "trace, debug, info, warn, error",
-  },
+  ...leaderElectionFlags(`${LEASE_NAMESPACE}/${LEASE_NAME}`, "run the controllers"),
+  ...supervisionFlags("K8TS_CONTROLLER_MANAGER_STATUS_LISTEN"),
 } as const;
 
 async function main(): Promise<void> {
@@ -154,13 +104,7 @@ async function main(): Promise<void> {
       throw new FlagError("--default-unreachable-toleration-seconds must not be negative");
     for (const f of ["node-monitor-grace-period", "node-monitor-period", "pod-gc-period"] as const)
       if (flags[f] <= 0) throw new FlagError(`--${f} must be positive`);
-    if (
-      flags["lease-duration"] <= flags["renew-deadline"] ||
-      flags["renew-deadline"] <= flags["retry-period"] * 1.2
-    )
-      throw new FlagError(
-        "need --lease-duration > --renew-deadline > 1.2 x --retry-period (defaults 15s, 10s, 2s)",
-      );
+    checkLeaderElectionTiming(flags);
     options = {
       concurrentWorkers: flags["concurrent-workers"],
       nodeMonitorGracePeriodMs: flags["node-monitor-grace-period"],

@@ -16,7 +16,11 @@ import {
   createLogger,
   leadWhileElected,
   openParentPipe,
+  apiserverFlags,
+  checkLeaderElectionTiming,
+  leaderElectionFlags,
   parseBooleanFlag,
+  supervisionFlags,
   parseFlags,
   startTelemetry,
   type ParentPipe,
@@ -29,49 +33,12 @@ export const LEASE_NAMESPACE = "kube-system";
 export const LEASE_NAME = "k8ts-scheduler";
 
 const FLAGS = {
-  server: {
-    kind: "string",
-    default: "127.0.0.1:6443",
-    env: "K8TS_SERVER",
-    description: "host:port of the apiserver",
-  },
-  token: {
-    kind: "string",
-    default: "",
-    env: "K8TS_TOKEN",
-    description: "bearer token for the apiserver",
-  },
+  ...apiserverFlags(),
   "scheduler-name": {
     kind: "string",
     default: DEFAULT_SCHEDULER_NAME,
     env: "K8TS_SCHEDULER_NAME",
     description: "schedule only pods whose spec.schedulerName is this",
-  },
-  // A string, not a boolean: the SDK's boolean flags cannot be turned off on the command
-  // line, and kube-scheduler users write --leader-elect=false.
-  "leader-elect": {
-    kind: "string",
-    default: "true",
-    env: "K8TS_LEADER_ELECT",
-    description: `true: schedule only while holding the Lease ${LEASE_NAMESPACE}/${LEASE_NAME}; false: always`,
-  },
-  "lease-duration": {
-    kind: "duration",
-    default: "15s",
-    env: "K8TS_LEASE_DURATION",
-    description: "how long standbys wait after the Lease last changed before taking it",
-  },
-  "renew-deadline": {
-    kind: "duration",
-    default: "10s",
-    env: "K8TS_RENEW_DEADLINE",
-    description: "how long the leader tries to renew before it stops scheduling",
-  },
-  "retry-period": {
-    kind: "duration",
-    default: "2s",
-    env: "K8TS_RETRY_PERIOD",
-    description: "interval of renewals and of attempts to acquire the Lease",
   },
   "pod-initial-backoff": {
     kind: "duration",
@@ -98,26 +65,8 @@ const FLAGS = {
     description:
       "share of the nodes (1-100) to find feasible before scoring, in clusters of 100+ nodes; 0 adapts it to the cluster size",
   },
-  "status-listen": {
-    kind: "string",
-    default: "",
-    env: "K8TS_SCHEDULER_STATUS_LISTEN",
-    description:
-      "host:port of the HTTP status endpoint (/healthz, /statusz); port 0 picks one; empty: off",
-  },
-  "ready-fd": {
-    kind: "int",
-    default: -1,
-    env: "K8TS_READY_FD",
-    description:
-      "fd of the supervisor's pipe: readiness is reported on it, and its EOF stops the scheduler",
-  },
-  "log-level": {
-    kind: "string",
-    default: "info",
-    env: "K8TS_LOG_LEVEL",
-    description: "trace, debug, info, warn, error",
-  },
+  ...leaderElectionFlags(`${LEASE_NAMESPACE}/${LEASE_NAME}`, "schedule"),
+  ...supervisionFlags("K8TS_SCHEDULER_STATUS_LISTEN"),
 } as const;
 
 async function main(): Promise<void> {
@@ -138,13 +87,7 @@ async function main(): Promise<void> {
       flags["pod-max-backoff"] < flags["pod-initial-backoff"]
     )
       throw new FlagError("--pod-max-backoff must be at least --pod-initial-backoff (> 0)");
-    if (
-      flags["lease-duration"] <= flags["renew-deadline"] ||
-      flags["renew-deadline"] <= flags["retry-period"] * 1.2
-    )
-      throw new FlagError(
-        "need --lease-duration > --renew-deadline > 1.2 x --retry-period (defaults 15s, 10s, 2s)",
-      );
+    checkLeaderElectionTiming(flags);
   } catch (e) {
     if (e instanceof HelpRequested) {
       process.stdout.write(`${e.text}\n`);

@@ -11,4 +11,3 @@ export * from "./node-selector-terms.js";
 export * from "./node-unschedulable.js";
 export * from "./owner-spread.js";
 export * from "./taint-toleration.js";
-export * from "./toleration-match.js";

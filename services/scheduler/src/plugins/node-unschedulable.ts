@@ -4,7 +4,7 @@ import type { ClusterEvent } from "../framework/cluster-event.js";
 import type { NodeInfo } from "../framework/node-info.js";
 import type { PodInfo } from "../framework/pod-info.js";
 import { unresolvable, type FilterPlugin, type Status } from "../framework/plugin.js";
-import { tolerated, type TaintLike } from "./toleration-match.js";
+import { tolerated, type TaintLike } from "@k8ts/sdk";
 
 export const NODE_UNSCHEDULABLE_REASON = "node(s) were unschedulable";
 

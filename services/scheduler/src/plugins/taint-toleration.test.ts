@@ -3,7 +3,7 @@ import type { Taint } from "@k8ts/sdk/gen/k8ts/api/v1/node.js";
 import type { Toleration } from "@k8ts/sdk/gen/k8ts/api/v1/scheduling.js";
 import { makeNode, newState, nodeInfo, podInfo } from "../testing/test-objects.js";
 import { TaintToleration } from "./taint-toleration.js";
-import { toleratesTaint } from "./toleration-match.js";
+import { toleratesTaint } from "@k8ts/sdk";
 
 const taint = (key: string, value: string, effect: string): Taint => ({
   key,

@@ -11,7 +11,7 @@ import {
   type ScorePlugin,
   type Status,
 } from "../framework/plugin.js";
-import { tolerated, type TaintLike } from "./toleration-match.js";
+import { tolerated, type TaintLike } from "@k8ts/sdk";
 
 export function untoleratedTaintReason(taint: TaintLike): string {
   return `node(s) had untolerated taint {${taint.key}: ${taint.value}}`;

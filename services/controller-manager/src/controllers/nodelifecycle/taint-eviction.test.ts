@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { Toleration } from "@k8ts/sdk/gen/k8ts/api/v1/scheduling.js";
 import { TAINT_NOT_READY, TAINT_UNREACHABLE } from "./node-taints.js";
-import { evictionTime, toleratesTaint, withDefaultTolerations } from "./taint-eviction.js";
+import { toleratesTaint } from "@k8ts/sdk";
+import { evictionTime, withDefaultTolerations } from "./taint-eviction.js";
 
 const tol = (t: Partial<Toleration>): Toleration => ({ ...Toleration.fromPartial({}), ...t });
 const unreachable = { key: TAINT_UNREACHABLE, value: "", effect: "NoExecute" };

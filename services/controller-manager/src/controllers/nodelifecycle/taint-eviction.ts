@@ -3,30 +3,10 @@
 // evicted that long after the taint was added; one it tolerates without tolerationSeconds
 // stays. Kubernetes' DefaultTolerationSeconds admission gives every Pod tolerations of the
 // not-ready and unreachable taints; k8ts has no such admission, so they are applied here.
+import { toleratesTaint } from "@k8ts/sdk";
 import type { Taint } from "@k8ts/sdk/gen/k8ts/api/v1/node.js";
 import type { Toleration } from "@k8ts/sdk/gen/k8ts/api/v1/scheduling.js";
 import { TAINT_NOT_READY, TAINT_UNREACHABLE } from "./node-taints.js";
-
-/**
- * As Kubernetes' ToleratesTaint: an empty effect matches every effect, an empty key every
- * key; Exists ignores the value, Equal (or empty) requires it.
- */
-export function toleratesTaint(
-  toleration: Toleration,
-  taint: Pick<Taint, "key" | "value" | "effect">,
-): boolean {
-  if (toleration.effect !== "" && toleration.effect !== taint.effect) return false;
-  if (toleration.key !== "" && toleration.key !== taint.key) return false;
-  switch (toleration.operator) {
-    case "":
-    case "Equal":
-      return toleration.value === taint.value;
-    case "Exists":
-      return true;
-    default:
-      return false;
-  }
-}
 
 /**
  * The Pod's tolerations plus, for each of not-ready and unreachable that no toleration

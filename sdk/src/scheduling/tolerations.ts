@@ -1,12 +1,14 @@
-// Whether a pod's tolerations let it past a taint, as Kubernetes decides it.
-import type { Taint } from "@k8ts/sdk/gen/k8ts/api/v1/node.js";
-import type { Toleration } from "@k8ts/sdk/gen/k8ts/api/v1/scheduling.js";
+// Whether a pod's tolerations let it past a node's taint, as Kubernetes decides it. The
+// scheduler (TaintToleration filter) and the node lifecycle controller (taint-based
+// eviction) must agree on it to the letter.
+import type { Taint } from "../gen/k8ts/api/v1/node.js";
+import type { Toleration } from "../gen/k8ts/api/v1/scheduling.js";
 
 export type TaintLike = Pick<Taint, "key" | "value" | "effect">;
 
 /**
- * An empty effect matches every effect; an empty key (with Exists) every key; Exists
- * ignores the value, Equal (or empty) requires it.
+ * As Kubernetes' ToleratesTaint: an empty effect matches every effect; an empty key (with
+ * Exists) every key; Exists ignores the value, Equal (or empty) requires it.
  */
 export function toleratesTaint(toleration: Toleration, taint: TaintLike): boolean {
   if (toleration.effect !== "" && toleration.effect !== taint.effect) return false;
@@ -22,6 +24,7 @@ export function toleratesTaint(toleration: Toleration, taint: TaintLike): boolea
   }
 }
 
+/** Whether any of `tolerations` tolerates `taint`. */
 export function tolerated(tolerations: readonly Toleration[], taint: TaintLike): boolean {
   return tolerations.some((t) => toleratesTaint(t, taint));
 }
