@@ -124,8 +124,18 @@ async function untilAvailable(
       if (!at.has(name) && available(d)) at.set(name, now);
     }
     if (at.size === names.length) break;
-    if (now > deadline)
-      throw new Error(`only ${at.size} of ${names.length} Deployments available in time`);
+    if (now > deadline) {
+      const stuck = list.items
+        .filter((d) => !at.has(d.metadata?.name ?? ""))
+        .map((d) => ({
+          name: d.metadata?.name,
+          generation: d.metadata?.generation,
+          status: d.status,
+        }));
+      throw new Error(
+        `only ${at.size} of ${names.length} Deployments available in time; not: ${JSON.stringify(stuck).slice(0, 3000)}`,
+      );
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
   return at;
@@ -246,6 +256,11 @@ async function main(): Promise<void> {
     );
     const phase1Cpu = cpuSince(cpu0);
     const pods1 = options.deployments * options.replicas;
+    process.stdout.write(
+      `rollout: ${options.deployments} x ${options.replicas} available after ${allAvailableSeconds.toFixed(1)} s; ` +
+        `per Deployment p50 ${perDeployment.p50Ms.toFixed(0)} ms, p99 ${perDeployment.p99Ms.toFixed(0)} ms; ` +
+        `CPU s ${JSON.stringify(phase1Cpu)}\n`,
+    );
 
     // Phase 2: scaled up to the idle pod count, then idle.
     let idle: Record<string, number> | undefined;
