@@ -39,7 +39,7 @@ export class TestKubelet {
   private registration: HandlerRegistration | undefined;
   private renewTimer: NodeJS.Timeout | undefined;
   private ready: (pod: Pod) => boolean;
-  /** Errors of status writes and deletes other than conflicts and not-found (for tests). */
+  /** Errors of status writes and deletes other than conflicts and not-found (each retried). */
   readonly errors: unknown[] = [];
 
   private constructor(private readonly o: TestKubeletOptions) {
@@ -198,7 +198,15 @@ export class TestKubelet {
     this.busy.add(key);
     void this.act(pod, node)
       .catch((e: unknown) => {
-        if (!this.stop.signal.aborted && !isBenign(e)) this.errors.push(e);
+        if (this.stop.signal.aborted || isBenign(e)) return;
+        // A kubelet retries its status sync: a write lost to a busy apiserver (a deadline,
+        // UNAVAILABLE) is tried again rather than leaving the pod unreported forever.
+        this.errors.push(e);
+        setTimeout(() => {
+          if (this.stop.signal.aborted) return;
+          const latest = this.factory.informer("Pod").lister.getByKey(key);
+          if (latest !== undefined) this.sync(latest);
+        }, 500).unref();
       })
       .finally(() => {
         this.busy.delete(key);

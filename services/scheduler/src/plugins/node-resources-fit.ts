@@ -51,8 +51,7 @@ export class NodeResourcesFit implements PreFilterPlugin, FilterPlugin {
     let reasons: string[] | undefined;
     if (node.podCount + 1 > node.allowedPods) reasons = [TOO_MANY_PODS_REASON];
     for (const [name, want] of state.read(WANTED) ?? wanted(pod)) {
-      const free = (node.allocatable.get(name) ?? 0n) - (node.requested.get(name) ?? 0n);
-      if (want > free) (reasons ??= []).push(insufficient(name));
+      if (want > (node.free.get(name) ?? 0n)) (reasons ??= []).push(insufficient(name));
     }
     return reasons === undefined ? undefined : unschedulable(...reasons);
   }
