@@ -44,7 +44,12 @@ export type Subresource = "main" | "status" | "binding";
 /** Freshness of a read: "" = linearizable, "0" = any cached state, "N" = at least N. */
 export type ReadVersion = string;
 
-const MAX_CONFLICT_RETRIES = 16;
+/**
+ * How long a write keeps retrying conflicts (as Kubernetes' GuaranteedUpdate, which retries
+ * until the request's deadline): with many writers on one object each round has one
+ * winner, so a count of attempts would refuse writers that merely had to wait their turn.
+ */
+const CONFLICT_RETRY_MS = 10_000;
 
 /**
  * Before retrying a write that lost a conflict: the winner may be committed but not yet
@@ -264,6 +269,7 @@ export class Registry {
   ): Promise<Written> {
     const key = objectKey(kind, namespace, name);
     const strategy = this.strategy(kind);
+    const started = Date.now();
     for (let attempt = 0; ; attempt++) {
       const kv = await this.store.get(key);
       if (kv === undefined) throw new NotFoundError(kind.kind, name, namespace);
@@ -283,7 +289,7 @@ export class Registry {
           await this.hooks.afterDelete?.(kind, current);
           return { object: withVersion(admitted, r.revision), revision: r.revision };
         } catch (e) {
-          if (e instanceof StoreConflictError && attempt < MAX_CONFLICT_RETRIES) {
+          if (e instanceof StoreConflictError && Date.now() - started < CONFLICT_RETRY_MS) {
             await conflictPause(attempt);
             continue;
           }
@@ -309,7 +315,7 @@ export class Registry {
         };
       } catch (e) {
         await hook?.rollback();
-        if (e instanceof StoreConflictError && attempt < MAX_CONFLICT_RETRIES) {
+        if (e instanceof StoreConflictError && Date.now() - started < CONFLICT_RETRY_MS) {
           await conflictPause(attempt);
           continue;
         }
@@ -330,6 +336,7 @@ export class Registry {
     const ns = this.namespaceOf(kind, namespace);
     const key = objectKey(kind, ns, name);
     const strategy = this.strategy(kind);
+    const started = Date.now();
     for (let attempt = 0; ; attempt++) {
       const kv = await this.store.get(key);
       if (kv === undefined) throw new NotFoundError(kind.kind, name, ns);
@@ -377,7 +384,7 @@ export class Registry {
         );
         result = { object: withVersion(next, written.modRevision), revision: written.modRevision };
       } catch (e) {
-        if (e instanceof StoreConflictError && attempt < MAX_CONFLICT_RETRIES) {
+        if (e instanceof StoreConflictError && Date.now() - started < CONFLICT_RETRY_MS) {
           await conflictPause(attempt);
           continue;
         }
