@@ -28,6 +28,12 @@ export interface ScoringResources {
   readonly nonZeroMemory: number;
 }
 
+/** A bigint as a number when that is exact (|v| <= 2^53 - 1), else NaN. */
+export function exactNumber(v: bigint): number {
+  const n = Number(v);
+  return Number.isSafeInteger(n) ? n : Number.NaN;
+}
+
 /** Memory milli-bytes as bytes (rounded up), as a number. */
 export function bytes(milli: bigint): number {
   return Number((milli + 999n) / 1000n);
@@ -43,6 +49,9 @@ export class NodeInfo {
   private readonly requestedList = new Map<string, bigint>();
   /** allocatable - requested per resource named by either (milli-units), kept current. */
   private readonly freeList = new Map<string, bigint>();
+  /** free cpu and memory as plain numbers (milli-units), NaN where not exact. */
+  private freeCpu = 0;
+  private freeMemory = 0;
   private readonly ports = new Map<string, number>();
   private readonly controllers = new Map<string, number>();
   private nonZeroCpuSum = 0n;
@@ -79,15 +88,27 @@ export class NodeInfo {
     this.numbers.allocatableCpu = Number(this.allocatableList.get(CPU) ?? 0n);
     this.numbers.allocatableMemory = bytes(this.allocatableList.get(MEMORY) ?? 0n);
     this.freeList.clear();
+    this.freeCpu = 0;
+    this.freeMemory = 0;
     for (const name of this.allocatableList.keys()) this.updateFree(name);
     for (const name of this.requestedList.keys()) this.updateFree(name);
   }
 
   private updateFree(name: string): void {
-    this.freeList.set(
-      name,
-      (this.allocatableList.get(name) ?? 0n) - (this.requestedList.get(name) ?? 0n),
-    );
+    const free = (this.allocatableList.get(name) ?? 0n) - (this.requestedList.get(name) ?? 0n);
+    this.freeList.set(name, free);
+    if (name === CPU) this.freeCpu = exactNumber(free);
+    else if (name === MEMORY) this.freeMemory = exactNumber(free);
+  }
+
+  /** free cpu (milli-cores) as a number; NaN if beyond exact float integers. */
+  get freeCpuMilli(): number {
+    return this.freeCpu;
+  }
+
+  /** free memory (milli-bytes) as a number; NaN if beyond exact float integers. */
+  get freeMemoryMilli(): number {
+    return this.freeMemory;
   }
 
   get labels(): Readonly<Record<string, string>> {

@@ -37,6 +37,19 @@ describe("NodeResourcesFit", () => {
     ).toEqual(["Insufficient cpu", "Insufficient memory"]);
   });
 
+  it("stays exact for amounts beyond float precision (milli-bytes of a huge node)", () => {
+    // 16Pi in milli-bytes is far above 2^53: the check falls back to exact integers.
+    const huge = nodeInfo(makeNode("h", { cpu: "2", memory: "16Pi", pods: "3" }), [
+      makePod("x", { memory: "1" }),
+    ]);
+    expect(plugin.filter(newState(), podInfo("p", { memory: "16Pi" }), huge)?.reasons).toEqual([
+      "Insufficient memory",
+    ]);
+    expect(
+      plugin.filter(newState(), podInfo("p", { memory: "18014398509481983" }), huge),
+    ).toBeUndefined();
+  });
+
   it("counts pods against allocatable pods", () => {
     const full = nodeInfo(node, [makePod("x"), makePod("y"), makePod("z")]);
     expect(plugin.filter(newState(), podInfo("p"), full)?.reasons).toEqual([TOO_MANY_PODS_REASON]);

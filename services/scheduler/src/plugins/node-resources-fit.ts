@@ -3,7 +3,7 @@
 // every resource the pod requests; and the node must have room for one more pod
 // (allocatable "pods"). Every shortage is a reason: "Insufficient cpu", "Too many pods".
 import type { ClusterEvent } from "../framework/cluster-event.js";
-import type { NodeInfo } from "../framework/node-info.js";
+import { exactNumber, type NodeInfo } from "../framework/node-info.js";
 import type { PodInfo } from "../framework/pod-info.js";
 import { stateKey, type CycleState } from "../framework/cycle-state.js";
 import {
@@ -23,8 +23,18 @@ export function insufficient(resource: string): string {
 /** Kubernetes reports cpu, memory and ephemeral-storage first, then other resources. */
 const FIRST = [CPU, MEMORY, EPHEMERAL_STORAGE];
 
+/**
+ * One requested resource: its amount, and for cpu and memory the same amount as a number
+ * (NaN when not exact) so the check on every node is a float comparison, not a bigint one.
+ */
+interface Want {
+  readonly name: string;
+  readonly amount: bigint;
+  readonly exact: number;
+}
+
 /** The pod's requested resources in reporting order, with their amounts. */
-type Wanted = readonly (readonly [string, bigint])[];
+type Wanted = readonly Want[];
 
 const WANTED = stateKey<Wanted>("NodeResourcesFit");
 
@@ -34,8 +44,19 @@ function wanted(pod: PodInfo): Wanted {
     ...[...pod.requests.keys()].filter((r) => !FIRST.includes(r) && r !== PODS).sort(),
   ];
   return names
-    .map((name) => [name, pod.requests.get(name) ?? 0n] as const)
-    .filter(([, v]) => v > 0n);
+    .map((name) => {
+      const amount = pod.requests.get(name) ?? 0n;
+      return { name, amount, exact: exactNumber(amount) };
+    })
+    .filter((w) => w.amount > 0n);
+}
+
+/** Whether `node` lacks room for `w` (exact either way). */
+function short(w: Want, node: NodeInfo): boolean {
+  const free =
+    w.name === CPU ? node.freeCpuMilli : w.name === MEMORY ? node.freeMemoryMilli : Number.NaN;
+  if (Number.isSafeInteger(free) && Number.isSafeInteger(w.exact)) return w.exact > free;
+  return w.amount > (node.free.get(w.name) ?? 0n);
 }
 
 export class NodeResourcesFit implements PreFilterPlugin, FilterPlugin {
@@ -50,9 +71,8 @@ export class NodeResourcesFit implements PreFilterPlugin, FilterPlugin {
   filter(state: CycleState, pod: PodInfo, node: NodeInfo): Status | undefined {
     let reasons: string[] | undefined;
     if (node.podCount + 1 > node.allowedPods) reasons = [TOO_MANY_PODS_REASON];
-    for (const [name, want] of state.read(WANTED) ?? wanted(pod)) {
-      if (want > (node.free.get(name) ?? 0n)) (reasons ??= []).push(insufficient(name));
-    }
+    for (const w of state.read(WANTED) ?? wanted(pod))
+      if (short(w, node)) (reasons ??= []).push(insufficient(w.name));
     return reasons === undefined ? undefined : unschedulable(...reasons);
   }
 }
