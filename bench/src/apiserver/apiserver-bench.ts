@@ -34,6 +34,7 @@ import { ApiClient } from "@k8ts/sdk";
 import { Namespace } from "@k8ts/sdk/gen/k8ts/api/v1/namespace.js";
 import { NatsServerProcess, RedisServerProcess } from "@k8ts/apiserver/testing/store-servers";
 import { encodedSize } from "./bench-pod.js";
+import { addressOf, envWithoutTracing } from "./bench-apiserver.js";
 import { BenchChild, killAllChildren } from "./child-process.js";
 import { formatSummary, summarizeCpuProfile, type ProfileSummary } from "./cpu-profile-top.js";
 import { diskSyncsPerSecond } from "./disk-probe.js";
@@ -171,19 +172,6 @@ function parseOptions(): Options | undefined {
     maxRunSeconds: int("max-run-seconds", values["max-run-seconds"]),
     out: values.out,
   };
-}
-
-function envWithoutTracing(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith("OTEL_")) env[k] = v;
-  return env;
-}
-
-function addressOf(c: BenchChild): string {
-  const addresses = c.readyInfo.addresses;
-  const address = Array.isArray(addresses) ? (addresses[0] as unknown) : undefined;
-  if (typeof address !== "string") throw new Error(`${c.name}: no address in its ready line`);
-  return address;
 }
 
 function row(cells: readonly string[]): string {

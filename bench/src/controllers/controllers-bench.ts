@@ -21,7 +21,8 @@ import { Namespace } from "@k8ts/sdk/gen/k8ts/api/v1/namespace.js";
 import type { ControllerManagerStatus } from "@k8ts/controller-manager";
 import { TestKubelet, startControllerManager } from "@k8ts/controller-manager/testing";
 import { SchedulerProcess } from "@k8ts/scheduler/testing";
-import { BenchChild, killAllChildren } from "../apiserver/child-process.js";
+import { envWithoutTracing, startBenchApiserver } from "../apiserver/bench-apiserver.js";
+import { killAllChildren } from "../apiserver/child-process.js";
 import { processCpuMs } from "../apiserver/cpu-time.js";
 import { summarize, type Latency } from "../apiserver/latency.js";
 
@@ -37,8 +38,6 @@ interface Options {
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const DEFAULT_OUT = resolve(HERE, "../../out/controllers.json");
-const APISERVER_MAIN = fileURLToPath(import.meta.resolve("@k8ts/apiserver/main"));
-const TELEMETRY = import.meta.resolve("@k8ts/sdk/telemetry/register");
 const NAMESPACE = "bench";
 
 function parseOptions(): Options {
@@ -68,12 +67,6 @@ function parseOptions(): Options {
     timeoutSeconds: int("timeout-seconds", values["timeout-seconds"]),
     out: values.out,
   };
-}
-
-function envWithoutTracing(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith("OTEL_")) env[k] = v;
-  return env;
 }
 
 /** Resident memory of a process, MiB (Linux /proc). */
@@ -158,20 +151,10 @@ async function main(): Promise<void> {
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
   const env = envWithoutTracing();
-  const apiserver = await BenchChild.start({
-    name: "apiserver",
-    script: APISERVER_MAIN,
-    nodeFlags: ["--import", TELEMETRY],
-    args: [
-      ...["--data-dir", join(workDir, "store"), "--listen", "127.0.0.1:0"],
-      ...["--ready-fd", "3", "--allow-anonymous", "--log-level", "warn"],
-    ],
-    logFile: join(workDir, "apiserver.log"),
-    env,
+  const { child: apiserver, address } = await startBenchApiserver({
+    workDir,
+    args: ["--log-level", "warn"],
   });
-  const addresses = apiserver.readyInfo.addresses;
-  const address = Array.isArray(addresses) ? (addresses[0] as unknown) : undefined;
-  if (typeof address !== "string") throw new Error("apiserver: no address in its ready line");
   const client = new ApiClient({ server: address });
   let scheduler: SchedulerProcess | undefined;
   let cm: ComponentProcess<ControllerManagerStatus> | undefined;

@@ -26,7 +26,8 @@ import { Node } from "@k8ts/sdk/gen/k8ts/api/v1/node.js";
 import { Pod } from "@k8ts/sdk/gen/k8ts/api/v1/pod.js";
 import { SchedulerProcess } from "@k8ts/scheduler/testing";
 import type { SchedulerStatus } from "@k8ts/scheduler";
-import { BenchChild, killAllChildren } from "../apiserver/child-process.js";
+import { envWithoutTracing, startBenchApiserver } from "../apiserver/bench-apiserver.js";
+import { killAllChildren } from "../apiserver/child-process.js";
 import { processCpuMs, ownCpuMs } from "../apiserver/cpu-time.js";
 import {
   formatSummary,
@@ -51,8 +52,6 @@ interface Options {
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const DEFAULT_OUT = resolve(HERE, "../../out/scheduler.json");
-const APISERVER_MAIN = fileURLToPath(import.meta.resolve("@k8ts/apiserver/main"));
-const TELEMETRY = import.meta.resolve("@k8ts/sdk/telemetry/register");
 const NAMESPACE = "bench";
 const ZONES = 3;
 
@@ -104,12 +103,6 @@ function parseOptions(): Options | undefined {
     timeoutSeconds: int("timeout-seconds", values["timeout-seconds"]),
     out: values.out,
   };
-}
-
-function envWithoutTracing(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith("OTEL_")) env[k] = v;
-  return env;
 }
 
 /** scheduler_perf's node-default.yaml: 4 cpu, 32Gi, 110 pods; Ready; spread over zones. */
@@ -204,24 +197,11 @@ async function oneRun(kind: RunKind, options: Options, workDir: string): Promise
       ? resolve(options.apiserverCpuProf)
       : undefined;
   if (apiProfileDir !== undefined) await mkdir(apiProfileDir, { recursive: true });
-  const apiserver = await BenchChild.start({
-    name: "apiserver",
-    script: APISERVER_MAIN,
-    nodeFlags: [
-      ...(apiProfileDir === undefined ? [] : ["--cpu-prof", "--cpu-prof-dir", apiProfileDir]),
-      "--import",
-      TELEMETRY,
-    ],
-    args: [
-      ...["--data-dir", join(runDir, "store"), "--listen", "127.0.0.1:0"],
-      ...["--ready-fd", "3", "--allow-anonymous", "--log-level", "warn"],
-    ],
-    logFile: join(runDir, "apiserver.log"),
-    env,
+  const { child: apiserver, address } = await startBenchApiserver({
+    workDir: runDir,
+    nodeFlags: apiProfileDir === undefined ? [] : ["--cpu-prof", "--cpu-prof-dir", apiProfileDir],
+    args: ["--log-level", "warn"],
   });
-  const addresses = apiserver.readyInfo.addresses;
-  const address = Array.isArray(addresses) ? (addresses[0] as unknown) : undefined;
-  if (typeof address !== "string") throw new Error("apiserver: no address in its ready line");
   const client = new ApiClient({ server: address });
   let scheduler: SchedulerProcess | undefined;
   const watchStop = new AbortController();

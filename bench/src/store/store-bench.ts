@@ -10,13 +10,13 @@
 //        [--value-bytes N] [--rate N] [--rate-seconds N] [--backends embedded,redis]
 //        [--out FILE]
 
-import { closeSync, fdatasyncSync, openSync, unlinkSync, writeSync } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { cpus, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { openEmbeddedStore } from "@k8ts/apiserver/storage";
+import { diskSyncsPerSecond } from "../apiserver/disk-probe.js";
 import { runRedisStoreBench, type RedisBenchResult } from "./redis-store-bench.js";
 import {
   LatencyProbe,
@@ -84,31 +84,6 @@ function parseOptions(): Options {
     ),
     out: values.out,
   };
-}
-
-/**
- * How fast this disk syncs right now: 1 KB write + fdatasync, for `ms`. Recorded with the
- * results because it moves the absolute figures more than anything in the code does.
- */
-async function diskSyncsPerSecond(ms: number): Promise<number> {
-  const dir = await mkdtemp(join(tmpdir(), "k8ts-bench-disk-"));
-  const path = join(dir, "probe");
-  const fd = openSync(path, "w");
-  const block = Buffer.alloc(1024, 1);
-  const started = performance.now();
-  let syncs = 0;
-  try {
-    while (performance.now() - started < ms) {
-      writeSync(fd, block);
-      fdatasyncSync(fd);
-      syncs++;
-    }
-  } finally {
-    closeSync(fd);
-    unlinkSync(path);
-    await rm(dir, { recursive: true, force: true });
-  }
-  return (syncs * 1000) / (performance.now() - started);
 }
 
 /** An embedded store in a fresh temp dir, counting its commits. */
