@@ -55,7 +55,7 @@ export class StoreCommands implements FeedSource {
   readonly batching: { readonly calls: number; readonly pipelines: number };
 
   constructor(
-    private readonly redis: Redis,
+    redis: Redis,
     private readonly layout: StoreLayout,
     /** The Redis URL without credentials, for errors. */
     readonly address: string,
