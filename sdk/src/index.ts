@@ -31,3 +31,4 @@ export * from "./process/status-server.js";
 export * from "./process/component-process.js";
 export * from "./scheduling/tolerations.js";
 export * from "./process/component-flags.js";
+export * from "./plugin/index.js";
