@@ -65,8 +65,8 @@ export interface PodProber {
   }): void;
   removeContainer(podUid: string, containerName: string): void;
   removePod(podUid: string): void;
-  ready(podUid: string, containerName: string): boolean;
-  started(podUid: string, containerName: string): boolean;
+  ready(podUid: string, containerName: string, containerId?: string): boolean;
+  started(podUid: string, containerName: string, containerId?: string): boolean;
   stop(): void;
 }
 
@@ -95,8 +95,8 @@ interface Worker {
   timer: NodeJS.Timeout | undefined;
   /** Why containers wait (image pull errors, back-off), by container name. */
   readonly waiting: Map<string, WaitingReason>;
-  /** Runs the prober wants restarted. */
-  readonly probeFailed: Set<string>;
+  /** Runs the prober wants restarted: the Killing message and the grace period. */
+  readonly probeFailed: Map<string, { message: string; graceSeconds: number }>;
   /** Pod IP by sandbox id. */
   readonly podIPs: Map<string, string>;
   /** Back-off-delayed retry of a failed sync (sandbox or network errors). */
@@ -173,8 +173,8 @@ export class Kubelet implements PodLocator {
   }
 
   /** Called by the prober: run `containerId` of the pod failed liveness (or startup). */
-  probeFailed(podUid: string, containerId: string): void {
-    this.worker(podUid).probeFailed.add(containerId);
+  probeFailed(podUid: string, containerId: string, message: string, graceSeconds: number): void {
+    this.worker(podUid).probeFailed.set(containerId, { message, graceSeconds });
     this.trigger(podUid);
   }
 
@@ -339,7 +339,7 @@ export class Kubelet implements PodLocator {
         again: false,
         timer: undefined,
         waiting: new Map(),
-        probeFailed: new Set(),
+        probeFailed: new Map(),
         podIPs: new Map(),
         failures: 0,
       };
@@ -432,8 +432,9 @@ export class Kubelet implements PodLocator {
       changed = true;
     }
     for (const k of actions.killContainers) {
-      this.event(pod, "Normal", "Killing", k.message, k.record.name);
-      const grace = pod.spec?.terminationGracePeriodSeconds ?? 30;
+      const failure = w.probeFailed.get(k.record.id);
+      this.event(pod, "Normal", "Killing", failure?.message ?? k.message, k.record.name);
+      const grace = failure?.graceSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30;
       await this.o.runtime.stopContainer(k.record.id, grace);
       w.probeFailed.delete(k.record.id);
       this.prober?.removeContainer(uid, k.record.name);
@@ -706,7 +707,7 @@ export class Kubelet implements PodLocator {
         });
       else prober.removeContainer(uid, c.name);
     }
-    for (const id of [...w.probeFailed])
+    for (const id of [...w.probeFailed.keys()])
       if (
         ![...state.containers.values()].some((runs) =>
           runs.some((r) => r.id === id && isRunning(r)),
@@ -735,8 +736,8 @@ export class Kubelet implements PodLocator {
         hostIP: this.o.nodeIP,
         now: new Date(),
         waiting: (name) => w.waiting.get(name),
-        ready: (name) => this.prober?.ready(uid, name) ?? true,
-        started: (name) => this.prober?.started(uid, name) ?? true,
+        ready: (name, id) => this.prober?.ready(uid, name, id) ?? true,
+        started: (name, id) => this.prober?.started(uid, name, id) ?? true,
       });
       if (sameStatus(current.status, status)) return;
       try {
