@@ -6,3 +6,4 @@ export * from "./plugin-flags.js";
 export * from "./unary-call.js";
 export * from "./runtime-client.js";
 export * from "./network-client.js";
+export * from "./plugin-process.js";
