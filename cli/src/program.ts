@@ -7,11 +7,14 @@ import { CliError, CliFailure, ReportedFailure } from "./errors/cli-error.js";
 import type { CliIo } from "./io.js";
 import { registerApply } from "./commands/apply.js";
 import { registerConfig } from "./commands/config.js";
+import { registerConformance } from "./commands/conformance.js";
 import { registerCreate } from "./commands/create.js";
 import { registerDelete } from "./commands/delete.js";
 import { registerDescribe } from "./commands/describe.js";
+import { registerExec } from "./commands/exec.js";
 import { registerExplain } from "./commands/explain.js";
 import { registerGet } from "./commands/get.js";
+import { registerLogs } from "./commands/logs.js";
 import { registerPatch } from "./commands/patch.js";
 import { registerRollout } from "./commands/rollout.js";
 import { registerScale } from "./commands/scale.js";
@@ -44,9 +47,12 @@ export function createProgram(io: CliIo, extra: readonly Registration[] = []): C
   registerScale(program, io);
   registerRollout(program, io);
   registerSet(program, io);
+  registerLogs(program, io);
+  registerExec(program, io);
   registerExplain(program, io);
   registerVersion(program, io);
   registerConfig(program, io);
+  registerConformance(program, io);
   for (const register of extra) register(program);
   return program;
 }

@@ -75,4 +75,11 @@ describe("isLongLivedStream", () => {
     expect(isLongLivedStream("/k8ts.api.v1.Pods/WatchList")).toBe(false);
     expect(isLongLivedStream("Stopwatch")).toBe(false);
   });
+
+  it("matches the log and exec streams, not ExecSync", () => {
+    expect(isLongLivedStream("/k8ts.api.v1.Pods/Logs")).toBe(true);
+    expect(isLongLivedStream("/k8ts.kubelet.v1.Kubelet/Exec")).toBe(true);
+    expect(isLongLivedStream("ContainerLogs")).toBe(true);
+    expect(isLongLivedStream("ExecSync")).toBe(false);
+  });
 });

@@ -14,6 +14,7 @@ import {
 } from "@k8ts/sdk";
 import { TokenAuthenticator } from "./auth/token-authenticator.js";
 import { ApiServer, DEFAULT_SERVING } from "./server/api-server.js";
+import { readKubeletClientToken } from "./server/kubelet-connections.js";
 import { openEmbeddedStore } from "./storage/embedded/index.js";
 import { StoreUnavailableError } from "./storage/errors.js";
 import { openRedisStore, redactUrl } from "./storage/redis/index.js";
@@ -76,6 +77,13 @@ const FLAGS = {
     default: false,
     env: "K8TS_ALLOW_ANONYMOUS",
     description: "serve requests without a bearer token as system:anonymous",
+  },
+  "kubelet-client-token-file": {
+    kind: "string",
+    default: "",
+    env: "K8TS_KUBELET_CLIENT_TOKEN_FILE",
+    description:
+      "file holding the bearer token sent to kubelets for logs and exec (one of their --client-token-file tokens); unset: none",
   },
   "event-ttl": {
     kind: "duration",
@@ -162,6 +170,11 @@ async function main(): Promise<void> {
     throw e;
   }
   const log = createLogger({ component: "apiserver", level: flags["log-level"] });
+  // Read before the store opens, so a bad file stops nothing half-started.
+  const kubeletClientToken =
+    flags["kubelet-client-token-file"] === ""
+      ? undefined
+      : await readKubeletClientToken(flags["kubelet-client-token-file"]);
   const telemetry = await startTelemetry({ serviceName: "k8ts-apiserver" });
   const storeOptions: CommonStoreOptions = {
     history: { windowMs: flags["history-window"] },
@@ -219,6 +232,7 @@ async function main(): Promise<void> {
     flags["allow-anonymous"],
   );
   const server = new ApiServer(store, auth, log, {
+    kubeletClientToken,
     listen: flags.listen,
     serviceCidr: flags["service-cidr"],
     nodePortRange: flags["service-node-port-range"],

@@ -29,6 +29,8 @@ import { Patcher } from "./patcher.js";
 import { passThroughDefinition } from "@k8ts/sdk";
 import type { WatchStream } from "./watch-stream.js";
 import { EventReaper } from "./event-reaper.js";
+import { KubeletConnections } from "./kubelet-connections.js";
+import { KubeletProxy } from "./kubelet-proxy.js";
 
 export const BOOTSTRAP_NAMESPACES = ["default", "kube-system", "kube-node-lease"];
 
@@ -40,6 +42,8 @@ export interface ApiServerOptions extends ServingOptions {
   /** Events older than this are deleted (default 1 hour). */
   readonly eventTtlMs: number;
   readonly historyWindowMs: number;
+  /** Bearer token for calls to kubelets (--kubelet-client-token-file); absent: none. */
+  readonly kubeletClientToken?: string | undefined;
 }
 
 export const DEFAULT_SERVING: ServingOptions = {
@@ -57,6 +61,7 @@ export class ApiServer {
   private readonly watches = new Set<WatchStream>();
   private cache: WatchCache | undefined;
   private reaper: EventReaper | undefined;
+  private kubelets: KubeletProxy | undefined;
   /** Bound addresses, e.g. ["127.0.0.1:6443"]. */
   readonly addresses: string[] = [];
 
@@ -96,6 +101,11 @@ export class ApiServer {
       "grpc.keepalive_permit_without_calls": 1,
       "grpc.http2.min_ping_interval_without_data_ms": 10_000,
     });
+    this.kubelets = new KubeletProxy({
+      connections: new KubeletConnections(registry, { token: this.options.kubeletClientToken }),
+      auth: this.auth,
+      log: this.log,
+    });
     const ctx = {
       registry,
       cache,
@@ -105,6 +115,7 @@ export class ApiServer {
       options: this.options,
       inflight: { count: 0 },
       watches: this.watches,
+      kubelets: this.kubelets,
     };
     for (const kind of allKinds())
       server.addService(passThroughDefinition(kind.kind), kindService(kind, ctx));
@@ -148,6 +159,7 @@ export class ApiServer {
     this.reaper?.stop();
     this.health?.shutdown();
     for (const w of [...this.watches]) w.end();
+    this.kubelets?.close();
     const server = this.server;
     if (server !== undefined) {
       await new Promise<void>((resolve) => {

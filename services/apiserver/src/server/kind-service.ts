@@ -1,7 +1,6 @@
 // The gRPC service of one kind: request parsing, authentication, the in-flight limit and
 // error mapping around the registry, and Watch streams from the watch cache.
 import {
-  status,
   type Metadata,
   type sendUnaryData,
   type ServerUnaryCall,
@@ -19,6 +18,7 @@ import type { WatchCache, WatchFilter } from "../watch-cache/watch-cache.js";
 import { encodeList } from "../watch-cache/watch-encoding.js";
 import { toGrpcError } from "./grpc-status.js";
 import { WatchStream } from "./watch-stream.js";
+import type { KubeletProxy } from "./kubelet-proxy.js";
 import type { Patcher } from "./patcher.js";
 
 export interface ServingOptions {
@@ -44,6 +44,8 @@ export interface ServiceContext {
   readonly options: ServingOptions;
   readonly inflight: { count: number };
   readonly watches: Set<WatchStream>;
+  /** Pods.Logs and Pods.Exec, proxied to the pod's kubelet. */
+  readonly kubelets: KubeletProxy;
 }
 
 /**
@@ -216,15 +218,8 @@ export function kindService(kind: KindInfo, ctx: ServiceContext): UntypedService
           })
         ).object,
     );
-    const noKubelet = (call: { emit(event: "error", e: unknown): boolean }): void => {
-      call.emit("error", {
-        code: status.UNIMPLEMENTED,
-        details:
-          "logs and exec are streamed from the pod's kubelet, and this cluster runs no kubelet yet",
-      });
-    };
-    impl.logs = noKubelet;
-    impl.exec = noKubelet;
+    impl.logs = ctx.kubelets.logs;
+    impl.exec = ctx.kubelets.exec;
   }
   return impl;
 }
