@@ -186,7 +186,7 @@ export class Kubelet implements PodLocator {
   // --- PodLocator (for the Logs/Exec server) ---
 
   locate(namespace: string, name: string, container: string, previous: boolean): LocatedContainer {
-    const pod = this.pods.lister.get(name, namespace);
+    const pod = this.pods.lister.get(namespace, name);
     if (pod === undefined)
       throw new ContainerNotFoundError(`pod "${name}" not found on node ${this.o.nodeName}`);
     const names = [

@@ -35,11 +35,11 @@ interface Up {
   output(): string;
 }
 
-async function startUp(): Promise<Up> {
+async function startUp(extra: readonly string[] = [], dataDir = "cluster"): Promise<Up> {
   let out = "";
   const child = spawn(
     process.execPath,
-    [CLI, "up", "--data-dir", join(dir, "cluster"), "--listen", listen],
+    [CLI, "up", "--data-dir", join(dir, dataDir), "--listen", listen, ...extra],
     {
       env,
       stdio: ["ignore", "pipe", "pipe"],
@@ -127,7 +127,8 @@ describe("k8ts up", () => {
   });
 
   it("schedules pods onto Nodes applied by hand, and says why a pod cannot fit, also a Deployment's", async () => {
-    const up = await startUp();
+    // No kubelets: only the Nodes the test applies.
+    const up = await startUp(["--nodes", "0"], "no-nodes");
     try {
       const node = (name: string, memory: string): string => `apiVersion: v1
 kind: Node
@@ -219,6 +220,67 @@ spec:
       expect(pending).toContain(
         "0/4 nodes are available: 4 node(s) didn't match pod anti-affinity rules.",
       );
+    } finally {
+      expect(await stopUp(up)).toBe(0);
+    }
+  });
+
+  it("runs a Deployment on three mock nodes; logs and exec reach its containers", async () => {
+    const up = await startUp(["--nodes", "3", "--runtime", "mock"], "three-nodes");
+    try {
+      expect(up.output()).toContain("nodes       node-1, node-2, node-3  (runtime mock");
+      const files = join(dir, "manifests-3");
+      await mkdir(files, { recursive: true });
+      await writeFile(
+        join(files, "hello.yaml"),
+        `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: hello, namespace: default}
+spec:
+  replicas: 3
+  selector: {matchLabels: {app: hello}}
+  template:
+    metadata: {labels: {app: hello}}
+    spec:
+      affinity:
+        podAntiAffinity:
+          requiredDuringSchedulingIgnoredDuringExecution:
+            - labelSelector: {matchLabels: {app: hello}}
+              topologyKey: kubernetes.io/hostname
+      containers:
+        - name: hello
+          image: k8ts/hello:1
+          env:
+            - name: POD_NAME
+              valueFrom: {fieldRef: {fieldPath: metadata.name}}
+          command: [sh, -c, "echo hello from $(POD_NAME); sleep infinity"]
+`,
+      );
+      await k8ts("apply", "-f", join(files, "hello.yaml"));
+      const pods = await waitFor(
+        "3 pods Running on 3 nodes",
+        async () => {
+          const got = JSON.parse(
+            (await k8ts("get", "pods", "-l", "app=hello", "-o", "json")).stdout,
+          ) as {
+            items: {
+              metadata: { name: string };
+              spec: { nodeName?: string };
+              status?: { phase?: string };
+            }[];
+          };
+          const running = got.items.filter((p) => p.status?.phase === "Running");
+          return running.length === 3 && new Set(running.map((p) => p.spec.nodeName)).size === 3
+            ? running
+            : undefined;
+        },
+        30_000,
+      );
+      const name = pods[0]?.metadata.name ?? "";
+      const logs = await k8ts("logs", name);
+      expect(logs.stdout).toBe(`hello from ${name}\n`);
+      const exec = await k8ts("exec", name, "--", "echo", "hi");
+      expect(exec.stdout).toBe("hi\n");
     } finally {
       expect(await stopUp(up)).toBe(0);
     }
