@@ -1,10 +1,10 @@
 // The CLI's config file: named contexts (a server, an optional token and default
 // namespace each) and the current one, in YAML at ~/.k8ts/config (or $K8TS_CONFIG).
 // `k8ts config ...` and `k8ts up` edit it; every other command reads it.
-import { randomBytes } from "node:crypto";
-import { mkdir, open, readFile, rename, rm } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
+import { writeFileAtomic } from "@k8ts/sdk";
 import { parse, stringify } from "yaml";
 
 /** One named context: where the apiserver is and how to talk to it. */
@@ -153,25 +153,8 @@ function isErrno(e: unknown): e is NodeJS.ErrnoException {
  * a file and a crash leaves the old one intact. Creates the directory (mode 0700).
  */
 export async function saveConfig(config: CliConfig, path: string = configPath()): Promise<void> {
-  const dir = dirname(path);
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  const tmp = join(dir, `.config-${process.pid}-${randomBytes(4).toString("hex")}.tmp`);
-  const file = await open(tmp, "wx", 0o600);
-  try {
-    await file.writeFile(formatConfig(config), "utf8");
-    await file.sync();
-  } catch (e) {
-    await file.close();
-    await rm(tmp, { force: true });
-    throw e;
-  }
-  await file.close();
-  try {
-    await rename(tmp, path);
-  } catch (e) {
-    await rm(tmp, { force: true });
-    throw e;
-  }
+  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+  await writeFileAtomic(path, formatConfig(config), { mode: 0o600, durable: true });
 }
 
 /** The context called `name`, if any. */

@@ -1,6 +1,7 @@
+import { InvalidRequestError } from "@k8ts/sdk/plugin";
 import { describe, expect, it } from "vitest";
 import { AddressAllocator } from "./address-allocator.js";
-import { InvalidRequestError, PoolExhaustedError, UnknownSandboxError } from "./network-errors.js";
+import { PoolExhaustedError, UnknownSandboxError } from "./network-errors.js";
 
 describe("address allocator", () => {
   it("hands out addresses after the gateway, one per sandbox, idempotently", () => {

@@ -3,7 +3,8 @@
 // the search for a free address starts after the last one given, so a released address
 // is not reused at once (a stale peer still holding it then reaches nothing, not a new
 // pod). Plain data in memory; allocation-store.ts persists it.
-import { InvalidRequestError, PoolExhaustedError, UnknownSandboxError } from "./network-errors.js";
+import { InvalidRequestError } from "@k8ts/sdk/plugin";
+import { PoolExhaustedError, UnknownSandboxError } from "./network-errors.js";
 import {
   formatCidr,
   formatIpv4,

@@ -3,11 +3,9 @@
 // every change meanwhile); a call that changed something answers once its change is saved.
 import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { Logger } from "@k8ts/sdk";
+import type { Logger } from "@k8ts/sdk/logging";
+import { CoalescedTask, StateFileError, writeFileAtomic } from "@k8ts/sdk/plugin";
 import type { Allocation, AllocatorState } from "./address-allocator.js";
-import { writeFileAtomic } from "./atomic-file.js";
-import { CoalescedTask } from "./coalesced-task.js";
-import { StateFileError } from "./network-errors.js";
 
 interface AllocationsDocument extends AllocatorState {
   readonly version: 1;

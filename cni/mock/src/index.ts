@@ -2,4 +2,5 @@
 // The executable is main.ts (k8ts-cni-mock).
 export { AddressAllocator } from "./address-allocator.js";
 export type { Allocation, AllocatorState } from "./address-allocator.js";
-export { NetworkServer } from "./network-server.js";
+export { AllocationStore } from "./allocation-store.js";
+export { networkService } from "./network-service.js";

@@ -1,16 +1,6 @@
 // The failures a caller of the mock network plugin acts on, one class each; mapped to gRPC
-// status codes once, in network-service.ts.
-
-/** The request lacks a field or holds a bad one (INVALID_ARGUMENT); names the field. */
-export class InvalidRequestError extends Error {
-  constructor(
-    readonly field: string,
-    problem: string,
-  ) {
-    super(`${field}: ${problem}`);
-    this.name = "InvalidRequestError";
-  }
-}
+// status codes once, in network-service.ts. A bad request and an unreadable state file are
+// the SDK's InvalidRequestError and StateFileError, as in every plugin.
 
 /** The pod CIDR has no free address (RESOURCE_EXHAUSTED). */
 export class PoolExhaustedError extends Error {
@@ -25,13 +15,5 @@ export class UnknownSandboxError extends Error {
   constructor(sandboxId: string) {
     super(`no network for sandbox ${JSON.stringify(sandboxId)}`);
     this.name = "UnknownSandboxError";
-  }
-}
-
-/** The allocations file is not one this plugin wrote, or another node's. */
-export class StateFileError extends Error {
-  constructor(path: string, problem: string) {
-    super(`${path}: ${problem}`);
-    this.name = "StateFileError";
   }
 }

@@ -2,7 +2,7 @@
 // log format, bounded to the last `capacity` entries (older ones are dropped, as a rotated
 // log file loses them). Followers subscribe and are told when entries arrive and when the
 // log has ended (the container exited or was removed).
-import type { LogLine, LogStream } from "./cri-log-format.js";
+import type { LogLine, LogStream } from "@k8ts/sdk/plugin";
 
 /** An entry with its position in the log (1, 2, ...; never reused). */
 export interface LogRecord extends LogLine {

@@ -3,7 +3,7 @@
 // with DEADLINE_EXCEEDED past its timeout; Exec streams stdin in and output out, with
 // backpressure both ways, and ends with the exit code.
 import type { ServerDuplexStream } from "@grpc/grpc-js";
-import type { Logger } from "@k8ts/sdk";
+import { InvalidRequestError, type GrpcEdge } from "@k8ts/sdk/plugin";
 import type {
   ExecRequest,
   ExecResponse,
@@ -12,9 +12,8 @@ import type {
   ExecSyncResponse,
 } from "@k8ts/sdk/gen/k8ts/runtime/v1/runtime.js";
 import { runExec, StdinQueue } from "./exec-session.js";
-import { toGrpcError } from "./grpc-status.js";
 import type { MockRuntime } from "./mock-runtime.js";
-import { ExecTimeoutError, InvalidRequestError, ShuttingDownError } from "./runtime-errors.js";
+import { ExecTimeoutError, ShuttingDownError } from "./runtime-errors.js";
 import { programFor } from "./shell-script.js";
 
 /** Output ExecSync keeps per stream (the rest is dropped: replies stay under 4 MiB). */
@@ -56,7 +55,7 @@ export async function execSync(
 export function serveExec(
   call: ServerDuplexStream<ExecRequest, ExecResponse>,
   runtime: MockRuntime,
-  log: Logger,
+  edge: GrpcEdge,
 ): void {
   let session: { readonly stdin: StdinQueue; readonly exec: AbortController } | undefined;
   let finished = false;
@@ -66,7 +65,7 @@ export function serveExec(
     if (finished) return;
     finished = true;
     session?.exec.abort();
-    call.emit("error", toGrpcError(err, log, "Exec"));
+    call.emit("error", edge.toGrpcError(err, "Exec"));
   };
   const pause = (): void => {
     if (paused) return;

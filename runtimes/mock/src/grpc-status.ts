@@ -1,26 +1,18 @@
-// The one place where the mock runtime's errors become gRPC status codes.
-import { status, type StatusObject } from "@grpc/grpc-js";
-import type { Logger } from "@k8ts/sdk";
+// The one place where the mock runtime's errors become gRPC status codes (the SDK's
+// GrpcEdge adds InvalidRequestError, StateFileError and the INTERNAL of the unexpected).
+import { status } from "@grpc/grpc-js";
+import type { StatusCodeOf } from "@k8ts/sdk/plugin";
 import {
   ExecTimeoutError,
-  InvalidRequestError,
   NotFoundError,
   ShuttingDownError,
   WrongStateError,
 } from "./runtime-errors.js";
-import { StateFileError } from "./runtime-records.js";
 
-export type GrpcError = Pick<StatusObject, "code" | "details">;
-
-/** The status of `err`; anything unexpected is INTERNAL, and logged. */
-export function toGrpcError(err: unknown, log: Logger, method: string): GrpcError {
-  const details = err instanceof Error ? err.message : String(err);
-  if (err instanceof NotFoundError) return { code: status.NOT_FOUND, details };
-  if (err instanceof WrongStateError) return { code: status.FAILED_PRECONDITION, details };
-  if (err instanceof InvalidRequestError) return { code: status.INVALID_ARGUMENT, details };
-  if (err instanceof ExecTimeoutError) return { code: status.DEADLINE_EXCEEDED, details };
-  if (err instanceof ShuttingDownError) return { code: status.UNAVAILABLE, details };
-  if (err instanceof StateFileError) return { code: status.INTERNAL, details };
-  log.error({ err, method }, "unexpected error");
-  return { code: status.INTERNAL, details };
-}
+export const runtimeStatusCode: StatusCodeOf = (err) => {
+  if (err instanceof NotFoundError) return status.NOT_FOUND;
+  if (err instanceof WrongStateError) return status.FAILED_PRECONDITION;
+  if (err instanceof ExecTimeoutError) return status.DEADLINE_EXCEEDED;
+  if (err instanceof ShuttingDownError) return status.UNAVAILABLE;
+  return undefined;
+};

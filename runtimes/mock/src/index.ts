@@ -2,10 +2,7 @@
 // The executable is main.ts (k8ts-runtime-mock).
 export { MockRuntime } from "./mock-runtime.js";
 export type { MockRuntimeOptions } from "./mock-runtime.js";
-export { RuntimeServer } from "./runtime-server.js";
 export { programFor, parseScript } from "./shell-script.js";
 export type { ShellProgram } from "./shell-script.js";
 export { initialShellState, runUntilBlocked } from "./shell-interpreter.js";
 export type { ShellState, ShellStep } from "./shell-interpreter.js";
-export { formatLogLine, formatRfc3339Nano, parseLogLine } from "./cri-log-format.js";
-export type { LogLine, LogStream } from "./cri-log-format.js";

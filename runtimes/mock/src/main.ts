@@ -4,146 +4,65 @@
 // while loops), with no processes, images or namespaces, so one machine can simulate
 // hundreds of nodes. Its state (sandboxes, containers, logs, images) is kept in
 // --state-dir: a restarted plugin adopts everything, and containers "keep running" while
-// it is down. Flags have environment equivalents (see --help). Reports readiness on
-// --ready-fd and exits when that pipe closes; exits cleanly on SIGTERM/SIGINT.
+// it is down. Started, served and stopped as every plugin is (the SDK's runPlugin): flags
+// with environment equivalents (see --help), readiness on --ready-fd, exit when that pipe
+// closes, clean exit on SIGTERM/SIGINT. A stop ends long calls (log follows, stops waiting
+// on a kill, execs) with UNAVAILABLE and saves the state; the simulated containers are
+// left "running" for the next instance to adopt.
+import { GrpcEdge, runPlugin } from "@k8ts/sdk/plugin";
 import {
-  FlagError,
-  HelpRequested,
-  StatusServer,
-  createLogger,
-  openParentPipe,
-  parseFlags,
-  pluginFlags,
-  startTelemetry,
-  supervisionFlags,
-  unixSocketPath,
-  type ComponentStatus,
-  type ParentPipe,
-} from "@k8ts/sdk";
+  ImageServiceService,
+  RuntimeServiceService,
+} from "@k8ts/sdk/gen/k8ts/runtime/v1/runtime.js";
+import { runtimeStatusCode } from "./grpc-status.js";
 import { MockRuntime } from "./mock-runtime.js";
-import { RuntimeServer } from "./runtime-server.js";
+import { imageService, runtimeService } from "./runtime-service.js";
 
-const FLAGS = {
-  ...pluginFlags("K8TS_RUNTIME_MOCK"),
-  "start-delay": {
-    kind: "duration",
-    default: "0s",
-    env: "K8TS_RUNTIME_MOCK_START_DELAY",
-    description: "how long StartContainer takes",
+runPlugin({
+  executable: "k8ts-runtime-mock",
+  component: "runtime-mock",
+  summary: "Runtime plugin with simulated containers: runtime/v1 on a unix socket, for one node.",
+  envPrefix: "K8TS_RUNTIME_MOCK",
+  flags: {
+    "start-delay": {
+      kind: "duration",
+      default: "0s",
+      env: "K8TS_RUNTIME_MOCK_START_DELAY",
+      description: "how long StartContainer takes",
+    },
+    "pull-delay": {
+      kind: "duration",
+      default: "0s",
+      env: "K8TS_RUNTIME_MOCK_PULL_DELAY",
+      description: "how long PullImage takes",
+    },
+    "missing-images": {
+      kind: "list",
+      default: ["*does-not-exist*", "*.invalid/*"],
+      env: "K8TS_RUNTIME_MOCK_MISSING_IMAGES",
+      description:
+        "comma-separated globs (* and ?) of image references that do not exist: PullImage fails with NOT_FOUND",
+    },
   },
-  "pull-delay": {
-    kind: "duration",
-    default: "0s",
-    env: "K8TS_RUNTIME_MOCK_PULL_DELAY",
-    description: "how long PullImage takes",
-  },
-  "missing-images": {
-    kind: "list",
-    default: ["*does-not-exist*", "*.invalid/*"],
-    env: "K8TS_RUNTIME_MOCK_MISSING_IMAGES",
-    description:
-      "comma-separated globs (* and ?) of image references that do not exist: PullImage fails with NOT_FOUND",
-  },
-  ...supervisionFlags("K8TS_RUNTIME_MOCK_STATUS_LISTEN"),
-} as const;
-
-interface MockRuntimeStatus extends ComponentStatus {
-  readonly nodeName: string;
-  readonly socket: string;
-  readonly counts: ReturnType<MockRuntime["counts"]>;
-}
-
-async function main(): Promise<void> {
-  let flags;
-  let socketPath: string;
-  try {
-    flags = parseFlags(
-      "k8ts-runtime-mock",
-      "Runtime plugin with simulated containers: runtime/v1 on a unix socket, for one node.",
-      FLAGS,
-    );
-    for (const name of ["node-name", "socket", "state-dir"] as const)
-      if (flags[name] === "") throw new FlagError(`--${name} is required`);
-    socketPath = unixSocketPath(flags.socket, "socket");
-  } catch (e) {
-    if (e instanceof HelpRequested) {
-      process.stdout.write(`${e.text}\n`);
-      return;
-    }
-    if (e instanceof FlagError) {
-      process.stderr.write(`k8ts-runtime-mock: ${e.message}\n`);
-      process.exitCode = 2;
-      return;
-    }
-    throw e;
-  }
-  const nodeName = flags["node-name"];
-  const log = createLogger({ component: "runtime-mock", level: flags["log-level"] }).child({
-    node: nodeName,
-  });
-  const telemetry = await startTelemetry({ serviceName: "k8ts-runtime-mock" });
-
-  const runtime = await MockRuntime.open({
-    nodeName,
-    stateDir: flags["state-dir"],
-    startDelayMs: flags["start-delay"],
-    pullDelayMs: flags["pull-delay"],
-    missingImages: flags["missing-images"],
-    logger: log,
-  });
-  let server: RuntimeServer;
-  try {
-    server = await RuntimeServer.start(runtime, socketPath, log);
-  } catch (e) {
-    await runtime.close();
-    throw e;
-  }
-
-  let status: StatusServer<MockRuntimeStatus> | undefined;
-  let statusAddress: string | undefined;
-  if (flags["status-listen"] !== "") {
-    status = new StatusServer<MockRuntimeStatus>(() => ({
-      identity: nodeName,
-      synced: true,
-      leading: true,
+  protoFiles: ["k8ts/runtime/v1/runtime.proto"],
+  async start({ flags, nodeName, stateDir, logger }) {
+    const runtime = await MockRuntime.open({
       nodeName,
-      socket: socketPath,
-      counts: runtime.counts(),
-    }));
-    statusAddress = await status.listen(flags["status-listen"]);
-  }
-
-  let pipe: ParentPipe | undefined;
-  let stopping: Promise<void> | undefined;
-  const shutdown = (why: string): void => {
-    stopping ??= (async () => {
-      log.info({ why }, "shutting down");
-      await server.stop();
-      await status?.close();
-      await telemetry.shutdown();
-      log.info("stopped");
-      pipe?.close();
-    })().catch((err: unknown) => {
-      log.error({ err }, "stopping failed");
-      process.exitCode = 1;
-      pipe?.close();
+      stateDir,
+      startDelayMs: flags["start-delay"],
+      pullDelayMs: flags["pull-delay"],
+      missingImages: flags["missing-images"],
+      logger,
     });
-  };
-  process.on("SIGTERM", () => shutdown("SIGTERM"));
-  process.on("SIGINT", () => shutdown("SIGINT"));
-  if (flags["ready-fd"] >= 0) {
-    pipe = openParentPipe(flags["ready-fd"]);
-    pipe.onParentGone(() => shutdown("supervisor went away"));
-  }
-  pipe?.ready({
-    socket: socketPath,
-    identity: nodeName,
-    ...(statusAddress === undefined ? {} : { statusAddress }),
-  });
-  log.info({ socket: socketPath, statusAddress }, "serving");
-}
-
-main().catch((err: unknown) => {
-  process.stderr.write(`k8ts-runtime-mock: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exitCode = 1;
+    const edge = new GrpcEdge(logger, runtimeStatusCode);
+    return {
+      services: [
+        { definition: RuntimeServiceService, implementation: runtimeService(runtime, edge) },
+        { definition: ImageServiceService, implementation: imageService(runtime, edge) },
+      ],
+      status: () => ({ counts: runtime.counts() }),
+      // Ends the follows, waits and execs in flight, and saves the state.
+      interrupt: () => runtime.close(),
+    };
+  },
 });

@@ -5,16 +5,12 @@
 // every change. runtime-service.ts puts it on gRPC.
 import { randomBytes } from "node:crypto";
 import { setTimeout as delay } from "node:timers/promises";
-import type { Logger } from "@k8ts/sdk";
+import type { Logger } from "@k8ts/sdk/logging";
+import { InvalidRequestError } from "@k8ts/sdk/plugin";
 import { ContainerLog } from "./container-log.js";
 import { ImageStore } from "./image-store.js";
 import { nowUs } from "./micros-clock.js";
-import {
-  InvalidRequestError,
-  NotFoundError,
-  ShuttingDownError,
-  WrongStateError,
-} from "./runtime-errors.js";
+import { NotFoundError, ShuttingDownError, WrongStateError } from "./runtime-errors.js";
 import { RuntimePersistence } from "./runtime-persistence.js";
 import type {
   ContainerRecord,

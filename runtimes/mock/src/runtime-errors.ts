@@ -1,5 +1,6 @@
-// The failures a caller of the mock runtime acts on, one class each; runtime-service.ts
-// maps them to gRPC status codes, once, at the edge.
+// The failures a caller of the mock runtime acts on, one class each; grpc-status.ts maps
+// them to gRPC status codes, once, at the edge. A bad request and an unreadable state file
+// are the SDK's InvalidRequestError and StateFileError, as in every plugin.
 
 /** Unknown sandbox, container or image id (NOT_FOUND). */
 export class NotFoundError extends Error {
@@ -14,17 +15,6 @@ export class WrongStateError extends Error {
   constructor(message: string) {
     super(message);
     this.name = "WrongStateError";
-  }
-}
-
-/** The request lacks a field or holds a bad one (INVALID_ARGUMENT); names the field. */
-export class InvalidRequestError extends Error {
-  constructor(
-    readonly field: string,
-    problem: string,
-  ) {
-    super(`${field}: ${problem}`);
-    this.name = "InvalidRequestError";
   }
 }
 

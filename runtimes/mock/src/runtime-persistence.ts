@@ -1,25 +1,26 @@
 // Where the mock runtime's state lives between runs, in --state-dir:
 //   state.json         sandboxes, containers (with where each script is), images; replaced
 //                      atomically on every save
-//   logs/ID.log        each container's log in the common on-disk line format
-//                      (cri-log-format.ts), appended to, and rewritten when it has grown to
-//                      twice the entries kept
+//   logs/ID.log        each container's log in the common on-disk line format (the
+//                      SDK's cri-log-format.ts), appended to, and rewritten when it has
+//                      grown to twice the entries kept
 // Saves are coalesced: at most one in flight, the next after it with everything changed
 // meanwhile. Lifecycle changes save at once; log lines and script progress within a second,
 // so a chatty container does not rewrite the state file per line. A graceful stop saves
 // everything; after a crash the last second of script progress may run again.
 import { mkdir, readdir, readFile, rm, appendFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { Logger } from "@k8ts/sdk";
-import { writeFileAtomic } from "./atomic-file.js";
-import { CoalescedTask } from "./coalesced-task.js";
-import { LOG_CAPACITY, type ContainerLog } from "./container-log.js";
-import { formatLogLine, parseLogLine, type LogLine } from "./cri-log-format.js";
+import type { Logger } from "@k8ts/sdk/logging";
 import {
-  parseStateDocument,
+  CoalescedTask,
+  formatLogLine,
+  parseLogLine,
   StateFileError,
-  type RuntimeStateDocument,
-} from "./runtime-records.js";
+  writeFileAtomic,
+  type LogLine,
+} from "@k8ts/sdk/plugin";
+import { LOG_CAPACITY, type ContainerLog } from "./container-log.js";
+import { parseStateDocument, type RuntimeStateDocument } from "./runtime-records.js";
 
 /** What a save writes: taken when the save starts. */
 export interface PersistenceSnapshot {

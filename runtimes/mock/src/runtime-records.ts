@@ -1,7 +1,7 @@
 // What the mock runtime keeps about its sandboxes, containers and images: plain data,
 // persisted as one JSON document (state.json in --state-dir) and parsed back, checked, when
 // the plugin starts. Times are integer microseconds since the Unix epoch (0: not yet).
-import type { LogStream } from "./cri-log-format.js";
+import { StateFileError, type LogStream } from "@k8ts/sdk/plugin";
 import type { ShellState } from "./shell-interpreter.js";
 
 export type SandboxState = "READY" | "NOTREADY";
@@ -64,14 +64,6 @@ export interface RuntimeStateDocument {
   readonly sandboxes: readonly SandboxRecord[];
   readonly containers: readonly ContainerRecord[];
   readonly images: readonly ImageRecord[];
-}
-
-/** The state file is not one this plugin wrote. */
-export class StateFileError extends Error {
-  constructor(path: string, problem: string) {
-    super(`${path}: ${problem}`);
-    this.name = "StateFileError";
-  }
 }
 
 /** Checks a parsed state.json; throws StateFileError naming the first bad field. */

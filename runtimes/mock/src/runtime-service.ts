@@ -1,13 +1,8 @@
 // RuntimeService and ImageService of k8ts.runtime.v1 over the mock runtime: requests are
 // checked and converted here, records converted back to messages (microseconds to the
-// contract's nanoseconds), and errors mapped to status codes by grpc-status.ts.
-import type {
-  handleUnaryCall,
-  sendUnaryData,
-  ServerUnaryCall,
-  UntypedServiceImplementation,
-} from "@grpc/grpc-js";
-import type { Logger } from "@k8ts/sdk";
+// contract's nanoseconds), and errors mapped to status codes at the edge (grpc-status.ts).
+import type { UntypedServiceImplementation } from "@grpc/grpc-js";
+import { InvalidRequestError, type GrpcEdge } from "@k8ts/sdk/plugin";
 import {
   ContainerState,
   PodSandboxState,
@@ -20,11 +15,9 @@ import {
   type RuntimeServiceServer,
 } from "@k8ts/sdk/gen/k8ts/runtime/v1/runtime.js";
 import { execSync, serveExec } from "./exec-calls.js";
-import { toGrpcError } from "./grpc-status.js";
 import { streamContainerLog } from "./log-stream.js";
 import { usToNs } from "./micros-clock.js";
 import type { MockRuntime } from "./mock-runtime.js";
-import { InvalidRequestError } from "./runtime-errors.js";
 import type {
   ContainerRecord,
   ContainerRunState,
@@ -36,44 +29,26 @@ import type {
 export const RUNTIME_NAME = "mock";
 export const RUNTIME_VERSION = "0.1.0";
 
-/** Wraps a handler: its value is the answer, its error the status. */
-function unary<Req, Res>(
-  log: Logger,
-  method: string,
-  handle: (request: Req, cancelled: AbortSignal) => Res | Promise<Res>,
-): handleUnaryCall<Req, Res> {
-  return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => {
-    const cancelled = new AbortController();
-    call.on("cancelled", () => cancelled.abort());
-    void Promise.resolve()
-      .then(() => handle(call.request, cancelled.signal))
-      .then(
-        (response) => callback(null, response),
-        (err: unknown) => callback(toGrpcError(err, log, method)),
-      );
-  };
-}
-
 export function runtimeService(
   runtime: MockRuntime,
-  log: Logger,
+  edge: GrpcEdge,
 ): RuntimeServiceServer & UntypedServiceImplementation {
   const nodeName = runtime.options.nodeName;
   return {
-    version: unary(log, "Version", () => ({
+    version: edge.unary("Version", () => ({
       version: "v1",
       runtimeName: RUNTIME_NAME,
       runtimeVersion: RUNTIME_VERSION,
       nodeName,
     })),
-    status: unary(log, "Status", () => ({
+    status: edge.unary("Status", () => ({
       conditions: [
         { type: "RuntimeReady", status: true, reason: "", message: "" },
         { type: "NetworkReady", status: true, reason: "", message: "" },
       ],
     })),
 
-    runPodSandbox: unary(log, "RunPodSandbox", async (req) => {
+    runPodSandbox: edge.unary("RunPodSandbox", async (req) => {
       const config = req.config;
       if (config === undefined) throw new InvalidRequestError("config", "is required");
       const meta = config.metadata;
@@ -90,18 +65,18 @@ export function runtimeService(
         }),
       };
     }),
-    stopPodSandbox: unary(log, "StopPodSandbox", async (req) => {
+    stopPodSandbox: edge.unary("StopPodSandbox", async (req) => {
       await runtime.stopPodSandbox(req.podSandboxId);
       return {};
     }),
-    removePodSandbox: unary(log, "RemovePodSandbox", async (req) => {
+    removePodSandbox: edge.unary("RemovePodSandbox", async (req) => {
       await runtime.removePodSandbox(req.podSandboxId);
       return {};
     }),
-    podSandboxStatus: unary(log, "PodSandboxStatus", (req) => ({
+    podSandboxStatus: edge.unary("PodSandboxStatus", (req) => ({
       status: toPodSandboxStatus(runtime.sandbox(req.podSandboxId)),
     })),
-    listPodSandbox: unary(log, "ListPodSandbox", (req) => {
+    listPodSandbox: edge.unary("ListPodSandbox", (req) => {
       const f = req.filter;
       return {
         items: runtime
@@ -114,7 +89,7 @@ export function runtimeService(
       };
     }),
 
-    createContainer: unary(log, "CreateContainer", async (req) => {
+    createContainer: edge.unary("CreateContainer", async (req) => {
       const config = req.config;
       if (config === undefined) throw new InvalidRequestError("config", "is required");
       if (config.metadata === undefined)
@@ -132,19 +107,19 @@ export function runtimeService(
         }),
       };
     }),
-    startContainer: unary(log, "StartContainer", async (req) => {
+    startContainer: edge.unary("StartContainer", async (req) => {
       await runtime.startContainer(req.containerId);
       return {};
     }),
-    stopContainer: unary(log, "StopContainer", async (req) => {
+    stopContainer: edge.unary("StopContainer", async (req) => {
       await runtime.stopContainer(req.containerId, req.timeout);
       return {};
     }),
-    removeContainer: unary(log, "RemoveContainer", async (req) => {
+    removeContainer: edge.unary("RemoveContainer", async (req) => {
       await runtime.removeContainer(req.containerId);
       return {};
     }),
-    listContainers: unary(log, "ListContainers", (req) => {
+    listContainers: edge.unary("ListContainers", (req) => {
       const f = req.filter;
       return {
         containers: runtime
@@ -157,36 +132,36 @@ export function runtimeService(
           .map(toContainer),
       };
     }),
-    containerStatus: unary(log, "ContainerStatus", (req) => ({
+    containerStatus: edge.unary("ContainerStatus", (req) => ({
       status: toContainerStatus(runtime.container(req.containerId).record),
     })),
     containerLogs: (call) => {
       try {
         streamContainerLog(call, runtime.container(call.request.containerId).log, runtime.closing);
       } catch (e) {
-        call.emit("error", toGrpcError(e, log, "ContainerLogs"));
+        call.emit("error", edge.toGrpcError(e, "ContainerLogs"));
       }
     },
 
-    execSync: unary(log, "ExecSync", (req, cancelled) => execSync(runtime, req, cancelled)),
-    exec: (call) => serveExec(call, runtime, log),
+    execSync: edge.unary("ExecSync", (req, cancelled) => execSync(runtime, req, cancelled)),
+    exec: (call) => serveExec(call, runtime, edge),
   };
 }
 
 export function imageService(
   runtime: MockRuntime,
-  log: Logger,
+  edge: GrpcEdge,
 ): ImageServiceServer & UntypedServiceImplementation {
   return {
-    pullImage: unary(log, "PullImage", async (req) => ({
+    pullImage: edge.unary("PullImage", async (req) => ({
       imageRef: (await runtime.pullImage(req.image?.image ?? "")).id,
     })),
-    imageStatus: unary(log, "ImageStatus", (req) => {
+    imageStatus: edge.unary("ImageStatus", (req) => {
       const image = runtime.images.find(req.image?.image ?? "");
       return { image: image === undefined ? undefined : toImage(image) };
     }),
-    listImages: unary(log, "ListImages", () => ({ images: runtime.images.list().map(toImage) })),
-    removeImage: unary(log, "RemoveImage", async (req) => {
+    listImages: edge.unary("ListImages", () => ({ images: runtime.images.list().map(toImage) })),
+    removeImage: edge.unary("RemoveImage", async (req) => {
       await runtime.removeImage(req.image?.image ?? "");
       return {};
     }),

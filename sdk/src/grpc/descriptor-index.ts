@@ -10,15 +10,7 @@ import {
   type FieldDescriptorProto,
   type FileDescriptorProto,
 } from "@bufbuild/protobuf/wkt";
-
-/**
- * A descriptor set in which some import does not resolve. Served as is, clients would fail
- * with "file ... included an unresolvable reference"; build the set with its imports
- * (`buf build`, without --exclude-imports).
- */
-export class IncompleteDescriptorSetError extends Error {
-  override readonly name = "IncompleteDescriptorSetError";
-}
+import { checkImports } from "./descriptor-imports.js";
 
 interface IndexedFile {
   readonly proto: FileDescriptorProto;
@@ -54,15 +46,7 @@ export class DescriptorIndex {
       this.files.set(proto.name, { proto, bytes: toBinary(FileDescriptorProtoSchema, proto) });
       this.indexFile(proto);
     }
-    for (const { proto } of this.files.values()) {
-      for (const dependency of proto.dependency) {
-        if (!this.files.has(dependency))
-          throw new IncompleteDescriptorSetError(
-            `descriptor set lacks ${dependency}, imported by ${proto.name}; ` +
-              "build it with its imports (buf build without --exclude-imports)",
-          );
-      }
-    }
+    checkImports([...this.files.values()].map(({ proto }) => proto));
   }
 
   /** Whether a file of that name (e.g. "k8ts/api/v1/pod.proto") is indexed. */

@@ -1,7 +1,8 @@
 // gRPC infrastructure every k8ts server registers: server reflection and health checking.
 export { addReflection, REFLECTION_SERVICE_NAMES } from "./reflection.js";
 export type { ReflectionOptions } from "./reflection.js";
-export { IncompleteDescriptorSetError } from "./descriptor-index.js";
+export { IncompleteDescriptorSetError } from "./descriptor-imports.js";
+export { descriptorSubset, fileImports } from "./wire-descriptor-set.js";
 export {
   decodeReflectionRequest,
   decodeReflectionResponse,

@@ -25,7 +25,7 @@ import { descriptorSetBase64 } from "../gen/descriptor-set.js";
 import { Namespace } from "../gen/k8ts/api/v1/namespace.js";
 import { NamespacesService } from "../gen/k8ts/api/v1/namespace_service.js";
 import type { GetRequest } from "../gen/k8ts/api/v1/requests.js";
-import { IncompleteDescriptorSetError } from "./descriptor-index.js";
+import { IncompleteDescriptorSetError } from "./descriptor-imports.js";
 import { addHealth, type HealthReporter } from "./health.js";
 import { addReflection } from "./reflection.js";
 import {

@@ -7,11 +7,14 @@
 // and it lists every service of its package definition, served or not. Here every file
 // answer carries the file and all it imports, transitively, serialized from the
 // buf-built descriptor set, so clients resolve every reference in one round trip.
-import { fromBinary } from "@bufbuild/protobuf";
-import { FileDescriptorSetSchema, type FileDescriptorSet } from "@bufbuild/protobuf/wkt";
+//
+// The set is only checked on the wire when reflection is registered; it is decoded and
+// indexed on the first reflection request, with the protobuf runtime that takes: most
+// servers are never asked (a plugin process of a simulated cluster saves ~7 MB).
+import type { FileDescriptorSet } from "@bufbuild/protobuf/wkt";
 import { status, type Server, type ServerDuplexStream } from "@grpc/grpc-js";
-import { DescriptorIndex } from "./descriptor-index.js";
-import { healthFileDescriptor, reflectionFileDescriptor } from "./grpc-descriptors.js";
+import { checkImports } from "./descriptor-imports.js";
+import type { DescriptorIndex } from "./descriptor-index.js";
 import { HEALTH_SERVICE_NAME } from "./health-codec.js";
 import {
   ReflectionV1AlphaService,
@@ -21,6 +24,14 @@ import {
   type ReflectionRequest,
   type ReflectionResponse,
 } from "./reflection-codec.js";
+import { fileImports } from "./wire-descriptor-set.js";
+
+/** The gRPC files addReflection adds to every set (see grpc-descriptors.ts). */
+const GRPC_FILES: readonly string[] = [
+  "grpc/health/v1/health.proto",
+  "grpc/reflection/v1/reflection.proto",
+  "grpc/reflection/v1alpha/reflection.proto",
+];
 
 /** Full names of the reflection services addReflection registers. */
 export const REFLECTION_SERVICE_NAMES: readonly string[] = [
@@ -51,52 +62,88 @@ export interface ReflectionOptions {
  * answered with error_response NOT_FOUND, and the stream stays open. Requests on one stream
  * are answered in order; the host field is ignored.
  *
- * Throws IncompleteDescriptorSetError when a file of the set imports one the set lacks.
+ * Throws IncompleteDescriptorSetError when a file of the set imports one the set lacks,
+ * and MalformedMessageError when a binary set is not a FileDescriptorSet. The set is kept
+ * as given and read on the first request: do not change it afterwards.
  */
 export function addReflection(
   server: Server,
   descriptorSet: Uint8Array | FileDescriptorSet,
   options: ReflectionOptions = {},
 ): void {
-  const set =
-    descriptorSet instanceof Uint8Array
-      ? fromBinary(FileDescriptorSetSchema, descriptorSet)
-      : descriptorSet;
-  // The set's own copy of a gRPC file, if it has one, wins (the index keeps the first).
-  const index = new DescriptorIndex([
-    ...set.file,
-    healthFileDescriptor(),
-    reflectionFileDescriptor("v1"),
-    reflectionFileDescriptor("v1alpha"),
+  checkImports([
+    ...(descriptorSet instanceof Uint8Array ? fileImports(descriptorSet) : descriptorSet.file),
+    ...GRPC_FILES.map((name) => ({ name, dependency: [] })),
   ]);
+  let index: Promise<DescriptorIndex> | undefined;
+  const loadIndex = (): Promise<DescriptorIndex> => (index ??= buildIndex(descriptorSet));
   const listServices = serviceLister(server, options.services);
   const handler = (call: ServerDuplexStream<ReflectionRequest, ReflectionResponse>): void => {
-    serveReflectionStream(call, index, listServices);
+    serveReflectionStream(call, loadIndex, listServices);
   };
   server.addService(ReflectionV1Service, { serverReflectionInfo: handler });
   server.addService(ReflectionV1AlphaService, { serverReflectionInfo: handler });
 }
 
+/** The index of the set and the gRPC files, built with the modules loaded for it. */
+async function buildIndex(descriptorSet: Uint8Array | FileDescriptorSet): Promise<DescriptorIndex> {
+  const [{ fromBinary }, { FileDescriptorSetSchema }, { DescriptorIndex }, grpcFiles] =
+    await Promise.all([
+      import("@bufbuild/protobuf"),
+      import("@bufbuild/protobuf/wkt"),
+      import("./descriptor-index.js"),
+      import("./grpc-descriptors.js"),
+    ]);
+  const set =
+    descriptorSet instanceof Uint8Array
+      ? fromBinary(FileDescriptorSetSchema, descriptorSet)
+      : descriptorSet;
+  // The set's own copy of a gRPC file, if it has one, wins (the index keeps the first).
+  return new DescriptorIndex([
+    ...set.file,
+    grpcFiles.healthFileDescriptor(),
+    grpcFiles.reflectionFileDescriptor("v1"),
+    grpcFiles.reflectionFileDescriptor("v1alpha"),
+  ]);
+}
+
 function serveReflectionStream(
   call: ServerDuplexStream<ReflectionRequest, ReflectionResponse>,
-  index: DescriptorIndex,
+  loadIndex: () => Promise<DescriptorIndex>,
   listServices: () => string[],
 ): void {
-  // Answered synchronously as each request arrives, so answers keep the requests' order.
-  call.on("data", (request: ReflectionRequest) => {
-    const response: ReflectionResponse = {
-      validHost: request.host,
-      originalRequest: request,
-      messageResponse: answer(request.messageRequest, index, listServices),
-    };
-    // A client that sends without reading stops being read until it catches up, so
-    // answers (up to a few hundred KB each) never pile up in memory.
-    if (!call.write(response)) {
-      call.pause();
-      call.once("drain", () => call.resume());
-    }
-  });
-  call.on("end", () => call.end());
+  // Each request is answered after the one before, so answers keep the requests' order.
+  let previous = Promise.resolve();
+  let failed = false;
+  const inTurn = (step: (index: DescriptorIndex) => void): void => {
+    previous = previous
+      .then(async () => {
+        if (!failed) step(await loadIndex());
+      })
+      .catch((err: unknown) => {
+        failed = true;
+        call.emit("error", {
+          code: status.INTERNAL,
+          details: `reflection: ${err instanceof Error ? err.message : String(err)}`,
+        });
+      });
+  };
+  call.on("data", (request: ReflectionRequest) =>
+    inTurn((index) => {
+      const response: ReflectionResponse = {
+        validHost: request.host,
+        originalRequest: request,
+        messageResponse: answer(request.messageRequest, index, listServices),
+      };
+      // A client that sends without reading stops being read until it catches up, so
+      // answers (up to a few hundred KB each) never pile up in memory.
+      if (!call.write(response)) {
+        call.pause();
+        call.once("drain", () => call.resume());
+      }
+    }),
+  );
+  call.on("end", () => inTurn(() => call.end()));
 }
 
 function answer(

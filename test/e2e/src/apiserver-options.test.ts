@@ -5,11 +5,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { status } from "@grpc/grpc-js";
-import { ApiClient, ApiStatusError } from "@k8ts/sdk";
+import { ApiClient, ApiStatusError, waitFor } from "@k8ts/sdk";
 import { ApiServerProcess } from "@k8ts/apiserver/testing";
 import { Event } from "@k8ts/sdk/gen/k8ts/api/v1/event.js";
 import { smallPod } from "./fixtures.js";
-import { waitFor } from "./wait-for.js";
 
 let dir: string;
 let server: ApiServerProcess;

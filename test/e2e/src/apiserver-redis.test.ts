@@ -5,7 +5,7 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { status } from "@grpc/grpc-js";
-import { ApiClient, ApiStatusError, type WatchEvent } from "@k8ts/sdk";
+import { ApiClient, ApiStatusError, type WatchEvent, waitFor } from "@k8ts/sdk";
 import { ApiServerProcess } from "@k8ts/apiserver/testing";
 import {
   NatsServerProcess,
@@ -15,7 +15,6 @@ import {
 import { Namespace } from "@k8ts/sdk/gen/k8ts/api/v1/namespace.js";
 import type { Pod } from "@k8ts/sdk/gen/k8ts/api/v1/pod.js";
 import { smallPod } from "./fixtures.js";
-import { waitFor } from "./wait-for.js";
 
 const missing = missingStoreBinaries();
 const skip = missing.length > 0 && process.env.CI !== "true";

@@ -5,13 +5,12 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { status } from "@grpc/grpc-js";
-import { ApiClient, ApiStatusError, allKinds, type WatchEvent } from "@k8ts/sdk";
+import { ApiClient, ApiStatusError, allKinds, type WatchEvent, waitFor } from "@k8ts/sdk";
 import { ApiServerProcess } from "@k8ts/apiserver/testing";
 import { Deployment } from "@k8ts/sdk/gen/k8ts/api/v1/deployment.js";
 import { Namespace } from "@k8ts/sdk/gen/k8ts/api/v1/namespace.js";
 import { Pod } from "@k8ts/sdk/gen/k8ts/api/v1/pod.js";
 import { webService } from "./fixtures.js";
-import { waitFor } from "./wait-for.js";
 
 const run = promisify(execFile);
 const BUF = fileURLToPath(new URL("../../../node_modules/.bin/buf", import.meta.url));

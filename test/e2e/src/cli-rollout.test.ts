@@ -8,9 +8,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { waitFor } from "@k8ts/sdk";
 import type { Pod } from "@k8ts/sdk/gen/k8ts/api/v1/pod.js";
 import { ControlPlane } from "./control-plane.js";
-import { waitFor } from "./wait-for.js";
 
 const CLI = fileURLToPath(new URL("../../../cli/dist/main.js", import.meta.url));
 

@@ -7,11 +7,10 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { ApiClient, ApiStatusError } from "@k8ts/sdk";
+import { ApiClient, ApiStatusError, waitFor } from "@k8ts/sdk";
 import { ApiServerProcess } from "@k8ts/apiserver/testing";
 import { Event } from "@k8ts/sdk/gen/k8ts/api/v1/event.js";
 import { Namespace } from "@k8ts/sdk/gen/k8ts/api/v1/namespace.js";
-import { waitFor } from "./wait-for.js";
 
 const CLI = fileURLToPath(new URL("../../../cli/dist/main.js", import.meta.url));
 const BLOG = fileURLToPath(new URL("../../../examples/blog.yaml", import.meta.url));

@@ -7,9 +7,8 @@ import { mkdtemp, open, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { RuntimeClient } from "@k8ts/sdk";
+import { RuntimeClient, waitFor } from "@k8ts/sdk";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { waitFor } from "./wait-for.js";
 
 const CLI = fileURLToPath(new URL("../../../cli/dist/main.js", import.meta.url));
 const MOCK = fileURLToPath(new URL("../../../runtimes/mock/dist/main.js", import.meta.url));

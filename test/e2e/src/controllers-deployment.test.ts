@@ -8,13 +8,12 @@
 // ReplicaSet. Pods are sampled continuously during rollouts to check the bounds at every
 // moment seen, not only at the end.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ApiStatusError } from "@k8ts/sdk";
+import { ApiStatusError, waitFor } from "@k8ts/sdk";
 import { Deployment } from "@k8ts/sdk/gen/k8ts/api/v1/deployment.js";
 import type { Pod } from "@k8ts/sdk/gen/k8ts/api/v1/pod.js";
 import type { ReplicaSet } from "@k8ts/sdk/gen/k8ts/api/v1/replicaset.js";
 import { createNamespace } from "./api-objects.js";
 import { ControlPlane } from "./control-plane.js";
-import { waitFor } from "./wait-for.js";
 
 const CONVERGE_MS = 60_000;
 const TEST_MS = 180_000;

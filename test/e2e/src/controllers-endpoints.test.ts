@@ -7,13 +7,12 @@
 // never rewritten, not even by a new controller-manager.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { status as grpcStatus } from "@grpc/grpc-js";
-import { ApiStatusError } from "@k8ts/sdk";
+import { ApiStatusError, waitFor } from "@k8ts/sdk";
 import { Endpoints, type EndpointSubset } from "@k8ts/sdk/gen/k8ts/api/v1/endpoints.js";
 import { Pod } from "@k8ts/sdk/gen/k8ts/api/v1/pod.js";
 import { Service } from "@k8ts/sdk/gen/k8ts/api/v1/service.js";
 import { createNamespace } from "./api-objects.js";
 import { ControlPlane } from "./control-plane.js";
-import { waitFor } from "./wait-for.js";
 
 let cp: ControlPlane;
 

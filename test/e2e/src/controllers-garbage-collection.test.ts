@@ -6,14 +6,13 @@
 // them alone). A Pod holding the finalizer HOLD stays terminating until the test lets it go,
 // which makes "the owner is still there while a blocking dependent exists" observable.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ApiStatusError, type ApiObjectLike, type KindName } from "@k8ts/sdk";
+import { ApiStatusError, type ApiObjectLike, type KindName, waitFor } from "@k8ts/sdk";
 import { Deployment } from "@k8ts/sdk/gen/k8ts/api/v1/deployment.js";
 import { Pod } from "@k8ts/sdk/gen/k8ts/api/v1/pod.js";
 import { ReplicaSet } from "@k8ts/sdk/gen/k8ts/api/v1/replicaset.js";
 import { Service } from "@k8ts/sdk/gen/k8ts/api/v1/service.js";
 import { createNamespace } from "./api-objects.js";
 import { ControlPlane } from "./control-plane.js";
-import { waitFor } from "./wait-for.js";
 
 const HOLD = "e2e.k8ts.io/hold";
 const DEADLINE = 30_000;

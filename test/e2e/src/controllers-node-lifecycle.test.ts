@@ -9,14 +9,13 @@
 // disruption) nothing is evicted.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { status as grpcStatus } from "@grpc/grpc-js";
-import { ApiStatusError } from "@k8ts/sdk";
+import { ApiStatusError, waitFor } from "@k8ts/sdk";
 import { Node } from "@k8ts/sdk/gen/k8ts/api/v1/node.js";
 import { Pod } from "@k8ts/sdk/gen/k8ts/api/v1/pod.js";
 import { ReplicaSet } from "@k8ts/sdk/gen/k8ts/api/v1/replicaset.js";
 import type { Toleration } from "@k8ts/sdk/gen/k8ts/api/v1/scheduling.js";
 import { createNamespace } from "./api-objects.js";
 import { ControlPlane } from "./control-plane.js";
-import { waitFor } from "./wait-for.js";
 
 const UNREACHABLE = "node.kubernetes.io/unreachable";
 const NOT_READY = "node.kubernetes.io/not-ready";

@@ -3,11 +3,11 @@
 // them in status, adopts orphans, releases pods that stop matching, and never has more
 // than spec.replicas pods even when the controller-manager is killed mid-creation.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { waitFor } from "@k8ts/sdk";
 import { Pod } from "@k8ts/sdk/gen/k8ts/api/v1/pod.js";
 import { ReplicaSet } from "@k8ts/sdk/gen/k8ts/api/v1/replicaset.js";
 import { createNamespace } from "./api-objects.js";
 import { ControlPlane } from "./control-plane.js";
-import { waitFor } from "./wait-for.js";
 
 let cp: ControlPlane;
 

@@ -8,12 +8,11 @@ import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { RuntimeClient } from "@k8ts/sdk";
+import { RuntimeClient, waitFor } from "@k8ts/sdk";
 import { Deployment } from "@k8ts/sdk/gen/k8ts/api/v1/deployment.js";
 import { Pod, PodSpec } from "@k8ts/sdk/gen/k8ts/api/v1/pod.js";
 import { createNamespace } from "./api-objects.js";
 import { KubeletCluster } from "./kubelet-cluster.js";
-import { waitFor } from "./wait-for.js";
 
 let cluster: KubeletCluster;
 

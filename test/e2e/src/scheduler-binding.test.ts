@@ -6,7 +6,13 @@
 import { status } from "@grpc/grpc-js";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ApiServerProcess } from "@k8ts/apiserver/testing";
-import { ApiClient, ApiStatusError, EventRecorder, SharedInformerFactory } from "@k8ts/sdk";
+import {
+  ApiClient,
+  ApiStatusError,
+  EventRecorder,
+  SharedInformerFactory,
+  waitFor,
+} from "@k8ts/sdk";
 import { Scheduler, type PodInfo } from "@k8ts/scheduler";
 import { createNamespace } from "./api-objects.js";
 import { RecordingLogger } from "./recording-logger.js";
@@ -20,7 +26,6 @@ import {
   schedPod,
   unschedulableMessage,
 } from "./scheduling-objects.js";
-import { waitFor } from "./wait-for.js";
 
 let api: ApiServerProcess;
 let client: ApiClient;

@@ -4,7 +4,7 @@
 // pod goes). Each scenario brings its own nodes and removes them after.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ApiServerProcess } from "@k8ts/apiserver/testing";
-import { ApiClient } from "@k8ts/sdk";
+import { ApiClient, waitFor } from "@k8ts/sdk";
 import { SchedulerProcess } from "@k8ts/scheduler/testing";
 import { createNamespace } from "./api-objects.js";
 import {
@@ -17,7 +17,6 @@ import {
   schedPod,
   unschedulableMessage,
 } from "./scheduling-objects.js";
-import { waitFor } from "./wait-for.js";
 
 let api: ApiServerProcess;
 let scheduler: SchedulerProcess;

@@ -5,11 +5,10 @@
 // (SIGTERM: the Lease is released at once).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ApiServerProcess } from "@k8ts/apiserver/testing";
-import { ApiClient } from "@k8ts/sdk";
+import { ApiClient, waitFor } from "@k8ts/sdk";
 import { SchedulerProcess } from "@k8ts/scheduler/testing";
 import { createNamespace } from "./api-objects.js";
 import { boundNode, createNodes, podEvents, schedNode, schedPod } from "./scheduling-objects.js";
-import { waitFor } from "./wait-for.js";
 
 let api: ApiServerProcess;
 let client: ApiClient;

@@ -6,10 +6,9 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ApiServerProcess } from "@k8ts/apiserver/testing";
-import { ApiClient } from "@k8ts/sdk";
+import { ApiClient, waitFor } from "@k8ts/sdk";
 import { SchedulerProcess } from "@k8ts/scheduler/testing";
 import { createNodes, schedNode } from "./scheduling-objects.js";
-import { waitFor } from "./wait-for.js";
 
 const MAIN = fileURLToPath(import.meta.resolve("@k8ts/scheduler/main"));
 const run = promisify(execFile);

@@ -1,10 +1,9 @@
 // Nodes and pods for scheduler tests, made by hand (no kubelets): a Node is created with
 // its status (allocatable, Ready condition), which the apiserver keeps on create.
-import { ApiStatusError, type ApiClient } from "@k8ts/sdk";
+import { ApiStatusError, type ApiClient, waitFor } from "@k8ts/sdk";
 import { Node, type NodeSpec } from "@k8ts/sdk/gen/k8ts/api/v1/node.js";
 import { Pod, type PodSpec } from "@k8ts/sdk/gen/k8ts/api/v1/pod.js";
 import type { Event } from "@k8ts/sdk/gen/k8ts/api/v1/event.js";
-import { waitFor } from "./wait-for.js";
 
 /** The generated messages' DeepPartial (not exported by ts-proto), for builder arguments. */
 export type DeepPartial<T> = T extends Date | string | number | boolean | undefined

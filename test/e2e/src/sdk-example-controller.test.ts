@@ -2,11 +2,10 @@
 // keep a ReplicaSet's status.replicas equal to the Pods its selector matches.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ApiServerProcess } from "@k8ts/apiserver/testing";
-import { ApiClient } from "@k8ts/sdk";
+import { ApiClient, waitFor } from "@k8ts/sdk";
 import { runReplicaCounter } from "@k8ts/sdk/examples/example-controller.js";
 import { ReplicaSet } from "@k8ts/sdk/gen/k8ts/api/v1/replicaset.js";
 import { createNamespace, pod } from "./api-objects.js";
-import { waitFor } from "./wait-for.js";
 
 let api: ApiServerProcess;
 let client: ApiClient;

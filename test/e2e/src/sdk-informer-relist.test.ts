@@ -4,11 +4,16 @@
 // objects deleted meanwhile with their last known state.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ApiServerProcess } from "@k8ts/apiserver/testing";
-import { ApiClient, ApiStatusError, SharedInformerFactory, type DeleteInfo } from "@k8ts/sdk";
+import {
+  ApiClient,
+  ApiStatusError,
+  SharedInformerFactory,
+  type DeleteInfo,
+  waitFor,
+} from "@k8ts/sdk";
 import { createNamespace, pod } from "./api-objects.js";
 import { RecordingLogger } from "./recording-logger.js";
 import { TcpProxy } from "./tcp-proxy.js";
-import { waitFor } from "./wait-for.js";
 
 let api: ApiServerProcess;
 let proxy: TcpProxy;

@@ -4,12 +4,17 @@
 // is killed and restarted it catches up by re-watching from its version, without a relist.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ApiServerProcess } from "@k8ts/apiserver/testing";
-import { ApiClient, ApiStatusError, SharedInformerFactory, type SharedInformer } from "@k8ts/sdk";
+import {
+  ApiClient,
+  ApiStatusError,
+  SharedInformerFactory,
+  type SharedInformer,
+  waitFor,
+} from "@k8ts/sdk";
 import type { Pod } from "@k8ts/sdk/gen/k8ts/api/v1/pod.js";
 import { createNamespace, pod } from "./api-objects.js";
 import { RecordingLogger } from "./recording-logger.js";
 import { TcpProxy } from "./tcp-proxy.js";
-import { waitFor } from "./wait-for.js";
 
 const FAST_BACKOFF = { initialMs: 50, maxMs: 500 };
 

@@ -4,10 +4,9 @@
 // (before anyone else may start).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ApiServerProcess } from "@k8ts/apiserver/testing";
-import { ApiClient, LeaderElector, type LeaderElectionOptions } from "@k8ts/sdk";
+import { ApiClient, LeaderElector, type LeaderElectionOptions, waitFor } from "@k8ts/sdk";
 import { RecordingLogger } from "./recording-logger.js";
 import { TcpProxy } from "./tcp-proxy.js";
-import { waitFor } from "./wait-for.js";
 
 const LEASE_MS = 1000;
 const RENEW_DEADLINE_MS = 600;

@@ -10,8 +10,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ApiServerProcess } from "@k8ts/apiserver/testing";
+import { waitFor } from "@k8ts/sdk";
 import { OtlpReceiver, SpanKind, type ReceivedSpan } from "./otlp-receiver.js";
-import { waitFor } from "./wait-for.js";
 
 const REGISTER = import.meta.resolve("@k8ts/sdk/telemetry/register");
 const CLIENT = fileURLToPath(new URL("./telemetry-client.js", import.meta.url));

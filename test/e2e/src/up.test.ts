@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { waitFor } from "./wait-for.js";
+import { waitFor } from "@k8ts/sdk";
 
 const run = promisify(execFile);
 const CLI = fileURLToPath(new URL("../../../cli/dist/main.js", import.meta.url));

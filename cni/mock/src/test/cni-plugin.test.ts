@@ -1,8 +1,10 @@
 // The mock network plugin executable over its real socket.
+import { execFile } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { status, type ServiceError } from "@grpc/grpc-js";
 import { ComponentProcess, NetworkClient } from "@k8ts/sdk";
 import type { AddRequest } from "@k8ts/sdk/gen/k8ts/network/v1/network.js";
@@ -70,6 +72,22 @@ describe("mock network plugin", () => {
       message: "",
       pluginName: "mock",
     });
+  });
+
+  it("is described by reflection: buf curl calls it with no local schema", async () => {
+    const buf = fileURLToPath(new URL("../../../../node_modules/.bin/buf", import.meta.url));
+    const { stdout } = await promisify(execFile)(buf, [
+      "curl",
+      "--protocol",
+      "grpc",
+      "--http2-prior-knowledge",
+      "--unix-socket",
+      join(dir, "cni.sock"),
+      "-d",
+      "{}",
+      "http://localhost/k8ts.network.v1.NetworkPlugin/Status",
+    ]);
+    expect(JSON.parse(stdout)).toEqual({ ready: true, pluginName: "mock" });
   });
 
   it("hands out the next address, with gateway and default route, idempotently", async () => {

@@ -1,6 +1,10 @@
 // The mock runtime executable over its real socket: every guarantee of runtime.proto that
 // a caller relies on, the shell subset, logs, exec and images.
+import { execFile } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { status, type ServiceError } from "@grpc/grpc-js";
+import { waitFor } from "@k8ts/sdk";
 import {
   ContainerState,
   PodSandboxState,
@@ -9,7 +13,6 @@ import {
 } from "@k8ts/sdk/gen/k8ts/runtime/v1/runtime.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { containerConfig, lines, MockPlugin, readLog, sandboxConfig, sh } from "./mock-plugin.js";
-import { waitFor } from "./wait-for.js";
 
 let plugin: MockPlugin;
 
@@ -71,6 +74,22 @@ describe("version and status", () => {
     expect(conditions).toContainEqual(
       expect.objectContaining({ type: "RuntimeReady", status: true }),
     );
+  });
+
+  it("is described by reflection: buf curl calls it with no local schema", async () => {
+    const buf = fileURLToPath(new URL("../../../../node_modules/.bin/buf", import.meta.url));
+    const { stdout } = await promisify(execFile)(buf, [
+      "curl",
+      "--protocol",
+      "grpc",
+      "--http2-prior-knowledge",
+      "--unix-socket",
+      plugin.socket,
+      "-d",
+      "{}",
+      "http://localhost/k8ts.runtime.v1.RuntimeService/Version",
+    ]);
+    expect(JSON.parse(stdout)).toMatchObject({ version: "v1", runtimeName: "mock" });
   });
 });
 

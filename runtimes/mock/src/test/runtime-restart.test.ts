@@ -3,7 +3,7 @@
 // it was down, and those due to exit meanwhile exited at the right time. Plus what ties
 // a plugin to its node and its socket.
 import type { Socket } from "node:net";
-import { ComponentProcess } from "@k8ts/sdk";
+import { ComponentProcess, waitFor } from "@k8ts/sdk";
 import { ContainerState } from "@k8ts/sdk/gen/k8ts/runtime/v1/runtime.js";
 import { afterEach, describe, expect, it } from "vitest";
 import {
@@ -15,7 +15,6 @@ import {
   sandboxConfig,
   sh,
 } from "./mock-plugin.js";
-import { waitFor } from "./wait-for.js";
 
 const plugins: MockPlugin[] = [];
 

@@ -8,6 +8,7 @@ import {
   addHealth,
   addReflection,
   descriptorSetBase64,
+  descriptorSubset,
   type HealthReporter,
   type Logger,
   type RuntimeClient,
@@ -54,7 +55,13 @@ export class KubeletServer {
     server.addService(KubeletService, handlers);
     this.health = addHealth(server);
     this.health.setStatus(SERVICE_NAME, "SERVING");
-    addReflection(server, Buffer.from(descriptorSetBase64, "base64"));
+    // Only the kubelet's API and what it imports: the whole API's index would cost megabytes.
+    addReflection(
+      server,
+      descriptorSubset(Buffer.from(descriptorSetBase64, "base64"), [
+        "k8ts/kubelet/v1/kubelet.proto",
+      ]),
+    );
     const port = await new Promise<number>((resolve, reject) => {
       server.bindAsync(listen, ServerCredentials.createInsecure(), (err, p) =>
         err === null ? resolve(p) : reject(err),

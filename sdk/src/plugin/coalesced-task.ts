@@ -1,6 +1,7 @@
 // A task that runs at most once at a time, however often it is asked for: a request while
 // it runs makes it run once more afterwards (the later run sees every change since), so a
-// burst of changes costs two runs, not one per change. Used to write the allocations file.
+// burst of changes costs two runs, not one per change. Plugins write their state files
+// with it.
 
 export class CoalescedTask {
   private running: Promise<void> | undefined;

@@ -1,5 +1,6 @@
-// Waiting for a condition with a deadline, never sleeping as synchronisation: the check
-// runs until it returns a value; on timeout the error says what was last seen.
+// Waiting for a condition with a deadline, never sleeping as synchronisation (tests and
+// benchmarks): the check runs until it returns a value; on timeout the error says what
+// was last seen.
 export async function waitFor<T>(
   what: string,
   check: () => Promise<T | undefined> | T | undefined,
