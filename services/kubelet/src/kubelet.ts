@@ -225,7 +225,10 @@ export class Kubelet implements PodLocator {
   private observe(pod: Pod): void {
     const uid = pod.metadata?.uid ?? "";
     if (uid === "") return;
+    const known = this.byUid.get(uid)?.metadata?.resourceVersion;
     this.byUid.set(uid, pod);
+    // The echo of our own status write changes nothing the worker has not seen.
+    if (known !== undefined && known === pod.metadata?.resourceVersion) return;
     if (this.pods.hasSynced()) this.trigger(uid);
   }
 
