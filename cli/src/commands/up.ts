@@ -264,6 +264,8 @@ export async function up(
   say('  export PATH="$PWD/bin:$PATH"      # puts `k8ts` on your PATH');
   say("  k8ts apply -f examples/blog.yaml");
   say("  k8ts get deploy,svc,ing -n blog");
+  if (nodes.length > 0)
+    say("  k8ts get pods -n blog -o wide        # then: k8ts logs|exec -n blog POD");
   say(`  buf curl --protocol grpc --http2-prior-knowledge --list-services http://${server}`);
   say();
   if (runtime === "mock" && nodes.length > 0)
