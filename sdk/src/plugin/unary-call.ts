@@ -33,3 +33,17 @@ export function callUnary<Req, Res>(
     else signal?.addEventListener("abort", cancel, { once: true });
   });
 }
+
+/**
+ * Whether `e` is a gRPC error with status `code`, as plugin clients reject with (the
+ * grpc-js ServiceError; for the apiserver's typed clients use hasStatus).
+ */
+export function hasGrpcCode(e: unknown, code: number): boolean {
+  return (
+    typeof e === "object" &&
+    e !== null &&
+    "code" in e &&
+    typeof (e).code === "number" &&
+    (e as { code: number }).code === code
+  );
+}

@@ -11,6 +11,7 @@
 // reconciled against an empty cache would kill every pod.
 import { status as grpcStatus } from "@grpc/grpc-js";
 import {
+  hasGrpcCode,
   hasStatus,
   referenceTo,
   type ApiClient,
@@ -118,6 +119,8 @@ export class Kubelet implements PodLocator {
   private registration: HandlerRegistration | undefined;
   private relistTimer: NodeJS.Timeout | undefined;
   private relisting = false;
+  /** Workers run only once start() has relisted the runtime and collected network garbage. */
+  private ready = false;
   private runtimeName = "k8ts";
   private prober: PodProber | undefined;
   /** Pods currently being worked on, for shutdown. */
@@ -159,8 +162,28 @@ export class Kubelet implements PodLocator {
     });
     await this.pods.waitForSync(signal);
     await this.relist();
+    // Before any worker runs: a sandbox created meanwhile would not be in the valid set.
+    await this.collectNetworkGarbage();
+    this.ready = true;
     for (const uid of this.byUid.keys()) this.trigger(uid);
     this.scheduleRelist();
+  }
+
+  /**
+   * Network GC (CNI GC): the plugin releases what it holds for sandboxes the runtime no
+   * longer has (removed while the kubelet was down, or by someone else). Best-effort.
+   */
+  private async collectNetworkGarbage(): Promise<void> {
+    const network = this.o.network;
+    if (network === undefined) return;
+    const valid = [...this.runtimeState.values()].flatMap((s) => s.sandboxes.map((x) => x.id));
+    try {
+      const released = await network.gc(valid);
+      if (released.length > 0)
+        this.o.logger.info({ released }, "network plugin released sandboxes that are gone");
+    } catch (e) {
+      this.o.logger.warn({ err: e }, "network GC failed; continuing");
+    }
   }
 
   async stop(): Promise<void> {
@@ -300,7 +323,7 @@ export class Kubelet implements PodLocator {
           this.statusCache.set(c.id, s);
           out.set(c.id, s);
         } catch (e) {
-          if (!hasStatus(e, grpcStatus.NOT_FOUND)) throw e;
+          if (!hasGrpcCode(e, grpcStatus.NOT_FOUND)) throw e;
         }
       }),
     );
@@ -353,7 +376,7 @@ export class Kubelet implements PodLocator {
 
   /** Makes the pod's worker sync soon (coalescing triggers while it runs). */
   private trigger(uid: string): void {
-    if (uid === "" || this.stopping.signal.aborted || !this.pods.hasSynced()) return;
+    if (uid === "" || this.stopping.signal.aborted || !this.ready) return;
     const w = this.worker(uid);
     if (w.running) {
       w.again = true;
@@ -636,7 +659,7 @@ export class Kubelet implements PodLocator {
   private async delNetwork(pod: Pod | undefined, sandboxId: string): Promise<void> {
     if (this.o.network === undefined || pod?.spec?.hostNetwork === true) return;
     const status = await this.o.runtime.podSandboxStatus(sandboxId).catch((e: unknown) => {
-      if (hasStatus(e, grpcStatus.NOT_FOUND)) return undefined;
+      if (hasGrpcCode(e, grpcStatus.NOT_FOUND)) return undefined;
       throw e;
     });
     await this.o.network.del({

@@ -134,6 +134,15 @@ export class MockNode {
     });
   }
 
+  /** Kills the kubelet (SIGKILL); startKubelet() starts a new one. */
+  async killKubelet(): Promise<void> {
+    await this.kubelet.kill();
+  }
+
+  async startKubelet(): Promise<void> {
+    this.kubelet = await launchKubelet(this.launch, this.runtime.endpoint, this.network.endpoint);
+  }
+
   /** Stops the kubelet (SIGTERM, or SIGKILL when `kill`) and starts a new one. */
   async restartKubelet(kill = false): Promise<void> {
     if (kill) await this.kubelet.kill();

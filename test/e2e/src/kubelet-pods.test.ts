@@ -8,7 +8,8 @@ import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { RuntimeClient, waitFor } from "@k8ts/sdk";
+import { status as grpcStatus } from "@grpc/grpc-js";
+import { NetworkClient, RuntimeClient, hasGrpcCode, waitFor } from "@k8ts/sdk";
 import { Deployment } from "@k8ts/sdk/gen/k8ts/api/v1/deployment.js";
 import { Pod, PodSpec } from "@k8ts/sdk/gen/k8ts/api/v1/pod.js";
 import { createNamespace } from "./api-objects.js";
@@ -388,6 +389,74 @@ describe("kubelet with the mock runtime", () => {
       );
       expect(now?.status?.containerStatuses[0]?.restartCount).toBe(0);
       expect(now?.status?.phase).toBe("Running");
+    }
+  });
+
+  it("releases the addresses of sandboxes removed while the kubelet was down (network GC)", async () => {
+    const ns = "kl-netgc";
+    await createNamespace(cluster.client, ns);
+    await pods().create(
+      pod(
+        ns,
+        "gone",
+        PodSpec.fromPartial({ nodeName: "node-1", containers: [{ name: "app", image: "blog:1" }] }),
+      ),
+    );
+    const running = await waitFor(
+      "gone Running",
+      async () => {
+        const p = await podNamed(ns, "gone");
+        return p.status?.phase === "Running" ? p : undefined;
+      },
+      20_000,
+    );
+    const node = cluster.node("node-1");
+    const runtime = new RuntimeClient(node.runtime.endpoint);
+    const network = new NetworkClient(node.network.endpoint);
+    try {
+      const [sandbox] = await runtime.listPodSandbox({
+        id: "",
+        state: 0,
+        labelSelector: { "io.kubernetes.pod.uid": running.metadata?.uid ?? "" },
+      });
+      const sandboxId = sandbox?.id ?? "";
+      await network.check({ sandboxId, netnsPath: "", interfaceName: "eth0", pod: undefined });
+      await node.killKubelet();
+      await runtime.removePodSandbox(sandboxId);
+      await node.startKubelet();
+      await waitFor(
+        "the address released",
+        async () => {
+          try {
+            await network.check({
+              sandboxId,
+              netnsPath: "",
+              interfaceName: "eth0",
+              pod: undefined,
+            });
+            return undefined;
+          } catch (e) {
+            return hasGrpcCode(e, grpcStatus.NOT_FOUND) ? true : undefined;
+          }
+        },
+        20_000,
+      );
+      // The pod itself gets a new sandbox (and address) from the restarted kubelet.
+      await waitFor(
+        "gone Running again in a new sandbox",
+        async () => {
+          const list = await runtime.listPodSandbox({
+            id: "",
+            state: 1,
+            labelSelector: { "io.kubernetes.pod.uid": running.metadata?.uid ?? "" },
+          });
+          return list.length === 1 && list[0]?.id !== sandboxId ? true : undefined;
+        },
+        20_000,
+      );
+    } finally {
+      runtime.close();
+      network.close();
     }
   });
 });
