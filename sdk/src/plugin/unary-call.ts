@@ -39,11 +39,5 @@ export function callUnary<Req, Res>(
  * grpc-js ServiceError; for the apiserver's typed clients use hasStatus).
  */
 export function hasGrpcCode(e: unknown, code: number): boolean {
-  return (
-    typeof e === "object" &&
-    e !== null &&
-    "code" in e &&
-    typeof (e).code === "number" &&
-    (e as { code: number }).code === code
-  );
+  return typeof e === "object" && e !== null && "code" in e && e.code === code;
 }
