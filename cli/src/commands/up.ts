@@ -157,21 +157,11 @@ export async function up(
     });
   } catch (e) {
     await supervisor.stop();
-    if (e instanceof ChildFailedError) {
-      const locked = /is locked|in use|DataDirLocked/i.test(e.logTail);
-      throw new CliFailure(
-        locked
-          ? [
-              `error: ${dataDir} is in use by another k8ts up (or apiserver); stop it first or pass --data-dir`,
-            ]
-          : [
-              `error: the ${e.message}`,
-              `--- last lines of ${join(logs, `${e.child}.log`)} ---`,
-              e.logTail,
-            ],
-      );
-    }
-    throw e;
+    if (e instanceof ChildFailedError && /is locked|in use|DataDirLocked/i.test(e.logTail))
+      throw new CliFailure([
+        `error: ${dataDir} is in use by another k8ts up (or apiserver); stop it first or pass --data-dir`,
+      ]);
+    throw failureOf(e, logs);
   }
   const addresses = Array.isArray(api.addresses)
     ? api.addresses.filter((a): a is string => typeof a === "string")
@@ -196,13 +186,7 @@ export async function up(
       });
     } catch (e) {
       await supervisor.stop();
-      if (e instanceof ChildFailedError)
-        throw new CliFailure([
-          `error: the ${e.message}`,
-          `--- last lines of ${join(logs, `${e.child}.log`)} ---`,
-          e.logTail,
-        ]);
-      throw e;
+      throw failureOf(e, logs);
     }
   }
 
@@ -221,13 +205,7 @@ export async function up(
       });
     } catch (e) {
       await supervisor.stop();
-      if (e instanceof ChildFailedError)
-        throw new CliFailure([
-          `error: the ${e.message}`,
-          `--- last lines of ${join(logs, `${e.child}.log`)} ---`,
-          e.logTail,
-        ]);
-      throw e;
+      throw failureOf(e, logs);
     }
     nodes.push(name);
   }
@@ -274,6 +252,16 @@ export async function up(
     );
   say("Press Ctrl-C to stop.");
   await stopped;
+}
+
+/** A child that failed to start, as the CLI reports it: its error and its log's last lines. */
+function failureOf(e: unknown, logs: string): unknown {
+  if (!(e instanceof ChildFailedError)) return e;
+  return new CliFailure([
+    `error: the ${e.message}`,
+    `--- last lines of ${join(logs, `${e.child}.log`)} ---`,
+    e.logTail,
+  ]);
 }
 
 /** Writes a random token to `file` unless it holds one already. */
