@@ -2,7 +2,8 @@
 // out: the network address, the gateway (.1) and the broadcast address are never given;
 // the search for a free address starts after the last one given, so a released address
 // is not reused at once (a stale peer still holding it then reaches nothing, not a new
-// pod). Plain data in memory; allocation-store.ts persists it.
+// pod). Plain data in memory; each change is told to a listener (allocation-store.ts,
+// which persists it).
 import { InvalidRequestError } from "@k8ts/sdk/plugin";
 import { PoolExhaustedError, UnknownSandboxError } from "./network-errors.js";
 import {
@@ -31,12 +32,20 @@ export interface AllocatorState {
   readonly lastAllocated: Readonly<Record<string, string>>;
 }
 
+/** A change of the allocations: a new allocation (its CIDR's last given), or a release. */
+export type AllocationChange =
+  | { readonly kind: "add"; readonly allocation: Allocation }
+  | { readonly kind: "release"; readonly sandboxId: string };
+
 export class AddressAllocator {
   private readonly bySandbox = new Map<string, Allocation>();
   private readonly used = new Set<string>();
   private readonly lastAllocated = new Map<string, number>();
 
-  constructor(state: AllocatorState = { allocations: [], lastAllocated: {} }) {
+  constructor(
+    state: AllocatorState = { allocations: [], lastAllocated: {} },
+    private readonly onChange: (change: AllocationChange) => void = () => undefined,
+  ) {
     for (const a of state.allocations) {
       this.bySandbox.set(a.sandboxId, a);
       this.used.add(a.address);
@@ -78,6 +87,7 @@ export class AddressAllocator {
       this.bySandbox.set(sandboxId, allocation);
       this.used.add(address);
       this.lastAllocated.set(cidrText, n);
+      this.onChange({ kind: "add", allocation });
       return allocation;
     }
     throw new PoolExhaustedError(cidrText, this.bySandbox.size);
@@ -96,6 +106,7 @@ export class AddressAllocator {
     if (a === undefined) return false;
     this.bySandbox.delete(sandboxId);
     this.used.delete(a.address);
+    this.onChange({ kind: "release", sandboxId });
     return true;
   }
 

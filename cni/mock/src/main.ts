@@ -21,8 +21,8 @@ runPlugin({
   protoFiles: ["k8ts/network/v1/network.proto"],
   async start({ nodeName, stateDir, logger }) {
     const store = await AllocationStore.open(stateDir, nodeName, logger);
-    const allocator = new AddressAllocator(store.loaded);
-    store.attach(() => allocator.state());
+    const allocator = new AddressAllocator(store.loaded, (change) => store.changed(change));
+    store.attach(allocator);
     return {
       services: [
         {
@@ -31,7 +31,7 @@ runPlugin({
         },
       ],
       status: () => ({ allocations: allocator.size }),
-      close: () => store.idle(),
+      close: () => store.close(),
     };
   },
 });

@@ -7,10 +7,12 @@ import type { ImageRecord } from "./runtime-records.js";
 
 export class ImageStore {
   private readonly images = new Map<string, ImageRecord>();
+  /** By normalized reference: a lookup per CreateContainer and ImageStatus, no hashing. */
+  private readonly byName = new Map<string, ImageRecord>();
   private readonly missing: readonly RegExp[];
 
   constructor(images: readonly ImageRecord[], missingPatterns: readonly string[]) {
-    for (const image of images) this.images.set(image.id, image);
+    for (const image of images) this.add(image);
     this.missing = missingPatterns.map(globToRegExp);
   }
 
@@ -22,25 +24,40 @@ export class ImageStore {
     const present = this.find(reference);
     if (present !== undefined) return present;
     const image = { id: imageId(name), repoTags: [name], pulledUs: nowUs };
-    this.images.set(image.id, image);
+    this.add(image);
     return image;
   }
 
   /** The image a reference or image id names, if present. */
   find(referenceOrId: string): ImageRecord | undefined {
-    const byId = this.images.get(referenceOrId);
-    if (byId !== undefined) return byId;
-    return this.images.get(imageId(normalizeReference(referenceOrId)));
+    return this.images.get(referenceOrId) ?? this.byName.get(normalizeReference(referenceOrId));
   }
 
   list(): ImageRecord[] {
     return [...this.images.values()];
   }
 
-  /** Idempotent: an absent image is success. */
-  remove(referenceOrId: string): void {
+  /** Idempotent: an absent image is success. Returns the image removed, if any. */
+  remove(referenceOrId: string): ImageRecord | undefined {
     const image = this.find(referenceOrId);
-    if (image !== undefined) this.images.delete(image.id);
+    if (image === undefined) return undefined;
+    this.images.delete(image.id);
+    for (const tag of image.repoTags) this.byName.delete(tag);
+    return image;
+  }
+
+  /** The image of id `id`, if present. */
+  get(id: string): ImageRecord | undefined {
+    return this.images.get(id);
+  }
+
+  get size(): number {
+    return this.images.size;
+  }
+
+  private add(image: ImageRecord): void {
+    this.images.set(image.id, image);
+    for (const tag of image.repoTags) this.byName.set(tag, image);
   }
 }
 

@@ -10,11 +10,9 @@
 // on a kill, execs) with UNAVAILABLE and saves the state; the simulated containers are
 // left "running" for the next instance to adopt.
 import { GrpcEdge, runPlugin } from "@k8ts/sdk/plugin";
-import {
-  ImageServiceService,
-  RuntimeServiceService,
-} from "@k8ts/sdk/gen/k8ts/runtime/v1/runtime.js";
+import { ImageServiceService } from "@k8ts/sdk/gen/k8ts/runtime/v1/runtime.js";
 import { runtimeStatusCode } from "./grpc-status.js";
+import { runtimeServiceDefinition } from "./list-encoding.js";
 import { MockRuntime } from "./mock-runtime.js";
 import { imageService, runtimeService } from "./runtime-service.js";
 
@@ -57,7 +55,7 @@ runPlugin({
     const edge = new GrpcEdge(logger, runtimeStatusCode);
     return {
       services: [
-        { definition: RuntimeServiceService, implementation: runtimeService(runtime, edge) },
+        { definition: runtimeServiceDefinition, implementation: runtimeService(runtime, edge) },
         { definition: ImageServiceService, implementation: imageService(runtime, edge) },
       ],
       status: () => ({ counts: runtime.counts() }),

@@ -2,16 +2,19 @@
 // the lifecycle rules of the runtime contract (proto/k8ts/runtime/v1/runtime.proto):
 // idempotent stop and remove, NOT_FOUND for unknown ids elsewhere, FAILED_PRECONDITION for
 // calls in the wrong state. State is adopted from --state-dir at start and saved back on
-// every change. runtime-service.ts puts it on gRPC.
+// every change (the changed records only). Every call on one object is a map lookup and a
+// list filtered by sandbox or labels costs what it returns (indexes), since each kubelet
+// lists every second. runtime-service.ts puts it on gRPC.
 import { randomBytes } from "node:crypto";
 import { setTimeout as delay } from "node:timers/promises";
 import type { Logger } from "@k8ts/sdk/logging";
 import { InvalidRequestError } from "@k8ts/sdk/plugin";
 import { ContainerLog } from "./container-log.js";
 import { ImageStore } from "./image-store.js";
+import { hasLabels, LabelIndex } from "./label-index.js";
 import { nowUs } from "./micros-clock.js";
 import { NotFoundError, ShuttingDownError, WrongStateError } from "./runtime-errors.js";
-import { RuntimePersistence } from "./runtime-persistence.js";
+import { RuntimePersistence, type PersistedRecords } from "./runtime-persistence.js";
 import type {
   ContainerRecord,
   ContainerRunState,
@@ -68,8 +71,13 @@ export interface ContainerFilter {
 }
 
 export class MockRuntime {
+  // Maps and index sets keep insertion order, which is creation order (the loaded records
+  // are added oldest first): lists come out oldest first without sorting.
   private readonly sandboxes = new Map<string, SandboxRecord>();
+  private readonly sandboxLabels = new LabelIndex<SandboxRecord>();
   private readonly containers = new Map<string, SimulatedContainer>();
+  private readonly containerLabels = new LabelIndex<SimulatedContainer>();
+  private readonly containersBySandbox = new Map<string, Set<SimulatedContainer>>();
   readonly images: ImageStore;
   private readonly stopping = new AbortController();
 
@@ -88,19 +96,17 @@ export class MockRuntime {
       options.nodeName,
       options.logger,
     );
-    const doc = loaded.document;
-    const runtime = new MockRuntime(options, persistence, doc?.images ?? []);
-    for (const s of doc?.sandboxes ?? []) runtime.sandboxes.set(s.id, { ...s });
-    for (const c of doc?.containers ?? []) {
-      const record = { ...c };
+    const runtime = new MockRuntime(options, persistence, loaded.images);
+    for (const s of loaded.sandboxes) runtime.addSandbox({ ...s });
+    for (const c of loaded.containers) {
       const log = new ContainerLog(loaded.logs.get(c.id) ?? [], c.pendingOutput);
       if (c.state === "EXITED") log.end(c.finishedUs);
       persistence.adoptLog(c.id, log.lastSeq);
-      runtime.containers.set(c.id, new SimulatedContainer(record, log, runtime.host));
+      runtime.addContainer({ ...c }, log);
     }
-    persistence.attach(() => runtime.snapshot());
+    persistence.attach(runtime.persisted);
     for (const c of runtime.containers.values()) c.resume();
-    if (doc !== undefined)
+    if (loaded.adopted)
       options.logger.info(
         { sandboxes: runtime.sandboxes.size, containers: runtime.containers.size },
         "adopted the state of the previous run",
@@ -125,7 +131,8 @@ export class MockRuntime {
   async runPodSandbox(spec: SandboxSpec): Promise<string> {
     if (spec.name === "") throw new InvalidRequestError("config.metadata.name", "is required");
     const id = newId();
-    this.sandboxes.set(id, { id, ...spec, createdUs: nowUs(), state: "READY" });
+    this.addSandbox({ id, ...spec, createdUs: nowUs(), state: "READY" });
+    this.persistence.sandboxChanged(id);
     await this.saved();
     return id;
   }
@@ -135,13 +142,17 @@ export class MockRuntime {
     if (sandbox === undefined) return;
     for (const c of this.containersOf(id)) c.kill();
     sandbox.state = "NOTREADY";
+    this.persistence.sandboxChanged(id);
     await this.saved();
   }
 
   async removePodSandbox(id: string): Promise<void> {
-    if (!this.sandboxes.has(id)) return;
+    const sandbox = this.sandboxes.get(id);
+    if (sandbox === undefined) return;
     for (const c of this.containersOf(id)) this.dropContainer(c);
     this.sandboxes.delete(id);
+    this.sandboxLabels.remove(sandbox, sandbox.labels);
+    this.persistence.sandboxChanged(id);
     await this.saved();
   }
 
@@ -152,16 +163,21 @@ export class MockRuntime {
     return sandbox;
   }
 
+  /** Oldest first. */
   listSandboxes(filter: SandboxFilter = {}): SandboxRecord[] {
+    const candidates: Iterable<SandboxRecord | undefined> =
+      filter.id !== undefined
+        ? [this.sandboxes.get(filter.id)]
+        : (this.selectable(this.sandboxLabels, filter.labels) ?? this.sandboxes.values());
     const out: SandboxRecord[] = [];
-    for (const s of this.sandboxes.values())
+    for (const s of candidates)
       if (
-        (filter.id === undefined || s.id === filter.id) &&
+        s !== undefined &&
         (filter.state === undefined || s.state === filter.state) &&
         hasLabels(s.labels, filter.labels)
       )
         out.push(s);
-    return out.sort((a, b) => a.createdUs - b.createdUs);
+    return out;
   }
 
   // Containers
@@ -196,7 +212,8 @@ export class MockRuntime {
       reason: "",
       message: "",
     };
-    this.containers.set(id, new SimulatedContainer(record, new ContainerLog(), this.host));
+    this.addContainer(record, new ContainerLog());
+    this.persistence.containerChanged(id);
     await this.saved();
     return id;
   }
@@ -240,17 +257,26 @@ export class MockRuntime {
     return c;
   }
 
+  /** Oldest first. */
   listContainers(filter: ContainerFilter = {}): ContainerRecord[] {
+    const candidates: Iterable<SimulatedContainer | undefined> =
+      filter.id !== undefined
+        ? [this.containers.get(filter.id)]
+        : filter.sandboxId !== undefined
+          ? (this.containersBySandbox.get(filter.sandboxId) ?? [])
+          : (this.selectable(this.containerLabels, filter.labels) ?? this.containers.values());
     const out: ContainerRecord[] = [];
-    for (const { record: c } of this.containers.values())
+    for (const container of candidates) {
+      if (container === undefined) continue;
+      const c = container.record;
       if (
-        (filter.id === undefined || c.id === filter.id) &&
         (filter.sandboxId === undefined || c.sandboxId === filter.sandboxId) &&
         (filter.state === undefined || c.state === filter.state) &&
         hasLabels(c.labels, filter.labels)
       )
         out.push(c);
-    return out.sort((a, b) => a.createdUs - b.createdUs);
+    }
+    return out;
   }
 
   // Images
@@ -258,13 +284,17 @@ export class MockRuntime {
   async pullImage(reference: string): Promise<ImageRecord> {
     if (reference === "") throw new InvalidRequestError("image.image", "is required");
     if (this.options.pullDelayMs > 0) await this.wait(this.options.pullDelayMs);
+    const present = this.images.find(reference) !== undefined;
     const image = this.images.pull(reference, nowUs());
+    if (!present) this.persistence.imageChanged(image.id);
+    // Also when present: a concurrent pull of it may not be saved yet.
     await this.saved();
     return image;
   }
 
   async removeImage(referenceOrId: string): Promise<void> {
-    this.images.remove(referenceOrId);
+    const removed = this.images.remove(referenceOrId);
+    if (removed !== undefined) this.persistence.imageChanged(removed.id);
     await this.saved();
   }
 
@@ -272,14 +302,52 @@ export class MockRuntime {
   counts(): { sandboxes: number; containers: Record<ContainerRunState, number>; images: number } {
     const containers: Record<ContainerRunState, number> = { CREATED: 0, RUNNING: 0, EXITED: 0 };
     for (const c of this.containers.values()) containers[c.record.state]++;
-    return { sandboxes: this.sandboxes.size, containers, images: this.images.list().length };
+    return { sandboxes: this.sandboxes.size, containers, images: this.images.size };
   }
 
-  private readonly host = {
-    now: nowUs,
-    changed: (urgent: boolean): void =>
-      urgent ? this.persistence.saveNow() : this.persistence.saveSoon(),
+  /** What saves read: the records as they are when the save writes them. */
+  private readonly persisted: PersistedRecords = {
+    sandbox: (id) => this.sandboxes.get(id),
+    container: (id) => this.containers.get(id),
+    image: (id) => this.images.get(id),
+    all: () => ({
+      sandboxes: this.sandboxes.values(),
+      containers: this.containers.values(),
+      images: this.images.list(),
+    }),
+    count: () => this.sandboxes.size + this.containers.size + this.images.size,
   };
+
+  private addSandbox(sandbox: SandboxRecord): void {
+    this.sandboxes.set(sandbox.id, sandbox);
+    this.sandboxLabels.add(sandbox, sandbox.labels);
+  }
+
+  private addContainer(record: ContainerRecord, log: ContainerLog): void {
+    const id = record.id;
+    const c = new SimulatedContainer(record, log, {
+      now: nowUs,
+      changed: (urgent) => {
+        this.persistence.containerChanged(id);
+        if (urgent) this.persistence.saveNow();
+        else this.persistence.saveSoon();
+      },
+    });
+    this.containers.set(id, c);
+    this.containerLabels.add(c, record.labels);
+    let ofSandbox = this.containersBySandbox.get(record.sandboxId);
+    if (ofSandbox === undefined)
+      this.containersBySandbox.set(record.sandboxId, (ofSandbox = new Set()));
+    ofSandbox.add(c);
+  }
+
+  /** Index candidates for a label selector; undefined when there is none to use. */
+  private selectable<T>(
+    index: LabelIndex<T>,
+    selector: Readonly<Record<string, string>> | undefined,
+  ): Iterable<T> | undefined {
+    return selector === undefined ? undefined : index.candidates(selector);
+  }
 
   private checkStartable(c: SimulatedContainer): void {
     if (c.record.state !== "CREATED")
@@ -302,13 +370,20 @@ export class MockRuntime {
   }
 
   private dropContainer(c: SimulatedContainer): void {
+    const { id, sandboxId, labels } = c.record;
     c.kill();
     c.dispose();
-    this.containers.delete(c.record.id);
+    this.containers.delete(id);
+    this.containerLabels.remove(c, labels);
+    const ofSandbox = this.containersBySandbox.get(sandboxId);
+    ofSandbox?.delete(c);
+    if (ofSandbox?.size === 0) this.containersBySandbox.delete(sandboxId);
+    this.persistence.containerChanged(id);
   }
 
+  /** A copy: callers remove from the index while they go. */
   private containersOf(sandboxId: string): SimulatedContainer[] {
-    return [...this.containers.values()].filter((c) => c.record.sandboxId === sandboxId);
+    return [...(this.containersBySandbox.get(sandboxId) ?? [])];
   }
 
   /** Waits `ms`, or fails with ShuttingDownError when the plugin stops first. */
@@ -320,34 +395,9 @@ export class MockRuntime {
       throw e;
     }
   }
-
-  private snapshot() {
-    return {
-      document: {
-        version: 1 as const,
-        nodeName: this.options.nodeName,
-        sandboxes: [...this.sandboxes.values()],
-        containers: [...this.containers.values()].map((c) => ({
-          ...c.record,
-          pendingOutput: c.log.pendingOutput(),
-        })),
-        images: this.images.list(),
-      },
-      logs: new Map([...this.containers].map(([id, c]) => [id, c.log])),
-    };
-  }
 }
 
 /** 64 hex digits, as Docker and containerd ids: random, so no two nodes ever collide. */
 function newId(): string {
   return randomBytes(32).toString("hex");
-}
-
-function hasLabels(
-  labels: Readonly<Record<string, string>>,
-  selector: Readonly<Record<string, string>> | undefined,
-): boolean {
-  if (selector === undefined) return true;
-  for (const [k, v] of Object.entries(selector)) if (labels[k] !== v) return false;
-  return true;
 }

@@ -15,6 +15,7 @@ import {
   type RuntimeServiceServer,
 } from "@k8ts/sdk/gen/k8ts/runtime/v1/runtime.js";
 import { execSync, serveExec } from "./exec-calls.js";
+import { MessageCache } from "./list-encoding.js";
 import { streamContainerLog } from "./log-stream.js";
 import { usToNs } from "./micros-clock.js";
 import type { MockRuntime } from "./mock-runtime.js";
@@ -34,6 +35,9 @@ export function runtimeService(
   edge: GrpcEdge,
 ): RuntimeServiceServer & UntypedServiceImplementation {
   const nodeName = runtime.options.nodeName;
+  // Lists are answered every second: one message per record and state (list-encoding.ts).
+  const sandboxMessages = new MessageCache(toPodSandbox, (s: SandboxRecord) => s.state);
+  const containerMessages = new MessageCache(toContainer, (c: ContainerRecord) => c.state);
   return {
     version: edge.unary("Version", () => ({
       version: "v1",
@@ -85,7 +89,7 @@ export function runtimeService(
             state: f === undefined ? undefined : fromSandboxState(f.state),
             labels: f?.labelSelector,
           })
-          .map(toPodSandbox),
+          .map((s) => sandboxMessages.get(s)),
       };
     }),
 
@@ -129,7 +133,7 @@ export function runtimeService(
             state: f === undefined ? undefined : fromContainerState(f.state),
             labels: f?.labelSelector,
           })
-          .map(toContainer),
+          .map((c) => containerMessages.get(c)),
       };
     }),
     containerStatus: edge.unary("ContainerStatus", (req) => ({

@@ -16,3 +16,4 @@ export * from "./unary-call.js";
 export * from "./runtime-client.js";
 export * from "./network-client.js";
 export * from "./plugin-process.js";
+export * from "./state-journal.js";

@@ -1,10 +1,12 @@
 // What survives the mock runtime's process: a restarted plugin adopts every sandbox and
 // container with its labels, states, exit codes and logs; containers "kept running" while
 // it was down, and those due to exit meanwhile exited at the right time. Plus what ties
-// a plugin to its node and its socket.
+// a plugin to its node and its socket, and how the state dir is laid out.
+import { readdir, readFile, rm, writeFile } from "node:fs/promises";
 import type { Socket } from "node:net";
+import { join } from "node:path";
 import { ComponentProcess, waitFor } from "@k8ts/sdk";
-import { ContainerState } from "@k8ts/sdk/gen/k8ts/runtime/v1/runtime.js";
+import { ContainerState, PodSandboxState } from "@k8ts/sdk/gen/k8ts/runtime/v1/runtime.js";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   containerConfig,
@@ -137,8 +139,7 @@ describe("restart", () => {
     await p.client.startContainer(id);
     const stopping = p.client.stopContainer(id, 1).catch((e: unknown) => e);
     await waitFor("the stop to be saved", async () => {
-      const { readFile } = await import("node:fs/promises");
-      const state = await readFile(`${p.stateDir}/state.json`, "utf8");
+      const state = await readFile(join(p.stateDir, "state.jsonl"), "utf8");
       return state.includes('"killUs"') ? true : undefined;
     });
     await p.restart();
@@ -148,6 +149,91 @@ describe("restart", () => {
       return st.state === ContainerState.CONTAINER_STATE_EXITED ? st : undefined;
     });
     expect(s.exitCode).toBe(137);
+  });
+});
+
+describe("state files", () => {
+  /** The journal's lines: the header, then one change each. */
+  async function journal(p: MockPlugin): Promise<Array<Record<string, { id?: string }>>> {
+    const text = await readFile(join(p.stateDir, "state.jsonl"), "utf8");
+    return text
+      .split("\n")
+      .filter((l) => l !== "")
+      .map((l) => JSON.parse(l) as Record<string, { id?: string }>);
+  }
+  const kinds = (lines: Array<Record<string, unknown>>): string[] =>
+    lines.map((l) => Object.keys(l).join());
+
+  it("appends each change to the journal, and starts from a snapshot of it", async () => {
+    const p = await start();
+    const config = sandboxConfig("files");
+    const sandboxId = await p.client.runPodSandbox(config);
+    const id = await p.client.createContainer(
+      sandboxId,
+      containerConfig("c", sh("echo hello; sleep 3600")),
+      config,
+    );
+    await p.client.startContainer(id);
+    expect(kinds(await journal(p))).toEqual([
+      "version,nodeName",
+      "image",
+      "sandbox",
+      "container",
+      "container",
+    ]);
+    expect(await readdir(join(p.stateDir, "logs"))).toEqual([`${id}.log`]);
+
+    await p.client.removePodSandbox(sandboxId);
+    expect(kinds((await journal(p)).slice(-2))).toEqual(["removeContainer", "removeSandbox"]);
+    expect(await readdir(join(p.stateDir, "logs"))).toEqual([]);
+
+    await p.restart();
+    expect(kinds(await journal(p))).toEqual(["version,nodeName", "image"]);
+  });
+
+  it("migrates a state.json of the previous layout (one file for everything)", async () => {
+    const p = await start();
+    const config = sandboxConfig("old", { "k8ts.io/pod-uid": "u-old" });
+    const sandboxId = await p.client.runPodSandbox(config);
+    const id = await p.client.createContainer(
+      sandboxId,
+      containerConfig("c", sh("echo hello; sleep 3600")),
+      config,
+    );
+    await p.client.startContainer(id);
+    await p.client.stopPodSandbox(sandboxId);
+    await p.process.stop();
+    // Rewrite the state as the previous version kept it; logs/ stays as it was.
+    const changes = await journal(p);
+    const latest = (kind: string): unknown[] => [
+      ...new Map(
+        changes.flatMap((l) => (l[kind] === undefined ? [] : [[l[kind].id, l[kind]]])),
+      ).values(),
+    ];
+    const legacy = {
+      version: 1,
+      nodeName: p.nodeName,
+      sandboxes: latest("sandbox"),
+      containers: latest("container"),
+      images: latest("image"),
+    };
+    await rm(join(p.stateDir, "state.jsonl"));
+    await writeFile(join(p.stateDir, "state.json"), JSON.stringify(legacy));
+
+    await p.restart();
+
+    expect((await p.client.listPodSandbox()).map((s) => [s.id, s.state, s.labels])).toEqual([
+      [sandboxId, PodSandboxState.POD_SANDBOX_STATE_NOTREADY, config.labels],
+    ]);
+    expect(await p.client.containerStatus(id)).toMatchObject({
+      state: ContainerState.CONTAINER_STATE_EXITED,
+      exitCode: 137,
+    });
+    expect(lines(await readLog(p.client, id))).toEqual(["stdout hello"]);
+    expect((await p.client.listImages()).map((i) => i.repoTags)).toEqual([["busybox:latest"]]);
+    const names = await readdir(p.stateDir);
+    expect(names).not.toContain("state.json");
+    expect(kinds(await journal(p))).toEqual(["version,nodeName", "sandbox", "container", "image"]);
   });
 });
 
